@@ -1,0 +1,100 @@
+//! The agent's core loop: the one place that owns the call tracker.
+//!
+//! It waits for events from the listener and clicks from the tray, feeds them to the
+//! [`CallTracker`], and publishes what changed: toasts to the notifier, a fresh [`TrayView`]
+//! to the tray. It wakes on its own only when something is due (a ringing call timing out,
+//! or the running time of a call on the tray), so an idle agent uses no CPU.
+
+use crate::config::Config;
+use crate::event::CallEvent;
+use crate::tracker::{CallTracker, Time, Update};
+use crate::view::{self, Toast, TrayView};
+use chrono::{TimeDelta, Utc};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
+
+/// Messages to the core loop.
+#[derive(Debug)]
+pub enum AgentMsg {
+    /// A callback for one of the user's extensions, with the time it arrived.
+    Event(CallEvent, Time),
+    /// The user has looked at their missed calls.
+    MarkSeen,
+    /// Stop the loop.
+    Quit,
+}
+
+/// How many events may wait for the core loop before the listener answers 503.
+pub const QUEUE_DEPTH: usize = 4096;
+
+/// Where the core loop's output goes.
+pub struct Outputs {
+    pub toasts: Sender<Toast>,
+    /// The tray, when there is one: called with every new view.
+    pub tray: Option<Box<dyn FnMut(TrayView) + Send>>,
+}
+
+/// Runs the core loop until [`AgentMsg::Quit`] or until every sender is gone.
+pub fn run(config: &Config, listening: String, inbox: Receiver<AgentMsg>, mut out: Outputs) {
+    let mut tracker = CallTracker::new(config.ring_timeout, view::RECENT_IN_MENU);
+    let tz = view::local();
+    let mut last_view: Option<TrayView> = None;
+    loop {
+        let view_now =
+            |tracker: &CallTracker| view::tray_view(tracker, &listening, Utc::now(), &tz);
+        if let Some(tray) = out.tray.as_mut() {
+            let v = view_now(&tracker);
+            if last_view.as_ref() != Some(&v) {
+                tray(v.clone());
+                last_view = Some(v);
+            }
+        }
+        let ticking = out.tray.is_some() && last_view.as_ref().is_some_and(|v| v.ticking);
+        let msg = match wait_for(&tracker, ticking) {
+            Some(timeout) => inbox.recv_timeout(timeout),
+            None => inbox.recv().map_err(|_| RecvTimeoutError::Disconnected),
+        };
+        match msg {
+            Ok(AgentMsg::Event(event, at)) => {
+                tracing::debug!(%event, "event");
+                if let Some(update) = tracker.apply(&event, at) {
+                    announce(&update, config, &out);
+                }
+            }
+            Ok(AgentMsg::MarkSeen) => tracker.mark_seen(),
+            Ok(AgentMsg::Quit) | Err(RecvTimeoutError::Disconnected) => return,
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+        for update in tracker.expire(Utc::now()) {
+            announce(&update, config, &out);
+        }
+    }
+}
+
+/// How long the loop may sleep: until the next ring timeout, or a second while the tray
+/// shows a running call time; forever when nothing is due.
+fn wait_for(tracker: &CallTracker, ticking: bool) -> Option<Duration> {
+    let until_deadline = tracker.next_deadline().map(|d| {
+        (d - Utc::now())
+            .max(TimeDelta::zero())
+            .to_std()
+            .unwrap_or_default()
+    });
+    let tick = ticking.then_some(Duration::from_secs(1));
+    match (until_deadline, tick) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn announce(update: &Update, config: &Config, out: &Outputs) {
+    tracing::info!(
+        callid = %crate::params::printable(&update.call.key.callid),
+        direction = update.call.key.direction.as_str(),
+        step = ?update.step,
+        state = ?update.call.state,
+        "call"
+    );
+    // The notifier outlives the loop; a send can only fail while the process is exiting.
+    let _ = out.toasts.send(view::toast_for(update, &config.notify));
+}

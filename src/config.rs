@@ -1,0 +1,492 @@
+//! The user's settings: a TOML file they edit by hand.
+//!
+//! A person edits this file, so every mistake is reported the way they would look for it:
+//! the file, the line, the key, and what would be right. Nothing in it can make calltray panic.
+
+use crate::event::{MAX_PARTY_LEN, is_forbidden_in_id};
+use crate::number;
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use toml::de::{DeTable, DeValue};
+
+/// The commented file written on first run; also what the defaults below must agree with.
+pub const DEFAULT_FILE: &str = include_str!("default-config.toml");
+
+/// The shortest secret accepted: long enough that guessing it over the network is hopeless.
+pub const MIN_SECRET_LEN: usize = 16;
+
+/// Validated settings, ready for the rest of the program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The user's extensions, in their comparable form (see [`number::normalize`]).
+    pub extensions: Vec<String>,
+    pub ring_timeout: Duration,
+    pub listen: Listen,
+    pub notify: NotifyPrefs,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listen {
+    pub address: SocketAddr,
+    pub secret: Option<String>,
+    pub initiated_path: String,
+    pub answered_path: String,
+    pub ended_path: String,
+}
+
+impl Listen {
+    /// The path prefix under which the callback paths live: `/<secret>` or nothing.
+    pub fn prefix(&self) -> String {
+        self.secret
+            .as_ref()
+            .map(|s| format!("/{s}"))
+            .unwrap_or_default()
+    }
+}
+
+/// Which moments of a call raise a toast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifyPrefs {
+    pub incoming_ringing: bool,
+    pub incoming_answered: bool,
+    pub incoming_ended: bool,
+    pub missed: bool,
+    pub outgoing_ringing: bool,
+    pub outgoing_answered: bool,
+    pub outgoing_ended: bool,
+}
+
+impl Default for NotifyPrefs {
+    fn default() -> Self {
+        NotifyPrefs {
+            incoming_ringing: true,
+            incoming_answered: true,
+            incoming_ended: true,
+            missed: true,
+            outgoing_ringing: false,
+            outgoing_answered: false,
+            outgoing_ended: true,
+        }
+    }
+}
+
+/// The file as written, before the values are checked.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    extensions: Vec<String>,
+    #[serde(default = "default_ring_timeout")]
+    ring_timeout: u64,
+    #[serde(default)]
+    listen: RawListen,
+    #[serde(default)]
+    notify: NotifyPrefs,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawListen {
+    address: String,
+    secret: String,
+    initiated_path: String,
+    answered_path: String,
+    ended_path: String,
+}
+
+impl Default for RawListen {
+    fn default() -> Self {
+        RawListen {
+            address: "127.0.0.1:8765".into(),
+            secret: String::new(),
+            initiated_path: "/init".into(),
+            answered_path: "/answered".into(),
+            ended_path: "/ended".into(),
+        }
+    }
+}
+
+fn default_ring_timeout() -> u64 {
+    120
+}
+
+/// A config problem, located for the person who will fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ", line {line}")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, ", key `{key}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Parses and checks the text of a config file; `file` only names it in errors.
+    pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
+        let locate = |key: Option<&str>, offset: Option<usize>, message: String| {
+            let found = match (key, offset) {
+                (Some(k), _) => find_key(text, k).map(|line| (k.to_string(), line)),
+                (None, Some(o)) => key_at(text, o),
+                (None, None) => None,
+            };
+            ConfigError {
+                file: file.to_path_buf(),
+                line: found
+                    .as_ref()
+                    .map(|(_, l)| *l)
+                    .or_else(|| offset.map(|o| line_of(text, o))),
+                key: found.map(|(k, _)| k).or(key.map(str::to_string)),
+                message,
+            }
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map(|s| s.start);
+            locate(None, offset, e.message().trim().to_string())
+        })?;
+
+        let mut extensions = Vec::new();
+        for ext in &raw.extensions {
+            let n = number::normalize(ext);
+            if n.is_empty() || n.len() > MAX_PARTY_LEN || n.chars().any(is_forbidden_in_id) {
+                return Err(locate(
+                    Some("extensions"),
+                    None,
+                    format!("`{ext}` is not an extension; write it as Ubity does, such as \"100\""),
+                ));
+            }
+            if !extensions.contains(&n) {
+                extensions.push(n);
+            }
+        }
+        if extensions.is_empty() {
+            return Err(locate(
+                Some("extensions"),
+                None,
+                "list at least one of your extensions, such as [\"100\"]".into(),
+            ));
+        }
+
+        if !(5..=3600).contains(&raw.ring_timeout) {
+            return Err(locate(
+                Some("ring_timeout"),
+                None,
+                format!(
+                    "{} is out of range; give seconds from 5 to 3600",
+                    raw.ring_timeout
+                ),
+            ));
+        }
+
+        let address: SocketAddr = raw.listen.address.trim().parse().map_err(|_| {
+            locate(
+                Some("listen.address"),
+                None,
+                format!(
+                    "`{}` is not an IP address and port; write for example \"127.0.0.1:8765\" or \"0.0.0.0:8765\"",
+                    raw.listen.address
+                ),
+            )
+        })?;
+
+        let secret = raw.listen.secret.trim().to_string();
+        if !secret.is_empty() {
+            if !secret
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(locate(
+                    Some("listen.secret"),
+                    None,
+                    "use only letters, digits, '-' and '_' (it becomes part of a URL)".into(),
+                ));
+            }
+            if secret.len() < MIN_SECRET_LEN {
+                return Err(locate(
+                    Some("listen.secret"),
+                    None,
+                    format!(
+                        "too short to be unguessable; use at least {MIN_SECRET_LEN} random characters"
+                    ),
+                ));
+            }
+        }
+
+        let mut paths: Vec<(&str, String)> = Vec::new();
+        for (key, value) in [
+            ("listen.initiated_path", &raw.listen.initiated_path),
+            ("listen.answered_path", &raw.listen.answered_path),
+            ("listen.ended_path", &raw.listen.ended_path),
+        ] {
+            let path = value.trim().to_string();
+            let valid = path.len() > 1
+                && path.starts_with('/')
+                && path
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.' | '~'));
+            if !valid {
+                return Err(locate(
+                    Some(key),
+                    None,
+                    format!(
+                        "`{value}` is not a URL path; write it like \"/init\" (letters, digits, '/', '-', '_', '.')"
+                    ),
+                ));
+            }
+            if path == "/health" {
+                return Err(locate(
+                    Some(key),
+                    None,
+                    "/health is calltray's own status page; choose another path".into(),
+                ));
+            }
+            if let Some((other, _)) = paths.iter().find(|(_, p)| *p == path) {
+                return Err(locate(
+                    Some(key),
+                    None,
+                    format!("`{path}` is already used by `{other}`; each event needs its own path"),
+                ));
+            }
+            paths.push((key, path));
+        }
+        let [initiated_path, answered_path, ended_path] = [0, 1, 2].map(|i| paths[i].1.clone());
+
+        Ok(Config {
+            extensions,
+            ring_timeout: Duration::from_secs(raw.ring_timeout),
+            listen: Listen {
+                address,
+                secret: (!secret.is_empty()).then_some(secret),
+                initiated_path,
+                answered_path,
+                ended_path,
+            },
+            notify: raw.notify,
+        })
+    }
+
+    /// Reads the config at `path`, first writing the commented default there if no file
+    /// exists yet. The flag says whether it was just created, so the caller can tell the user.
+    pub fn load_or_create(path: &Path) -> Result<(Config, bool), ConfigError> {
+        let io_error = |what: &str, e: std::io::Error| ConfigError {
+            file: path.to_path_buf(),
+            line: None,
+            key: None,
+            message: format!("{what}: {e}"),
+        };
+        let created = if path.exists() {
+            false
+        } else {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| io_error("cannot create the config folder", e))?;
+            }
+            std::fs::write(path, DEFAULT_FILE)
+                .map_err(|e| io_error("cannot write the default config", e))?;
+            true
+        };
+        let bytes = std::fs::read(path).map_err(|e| io_error("cannot read", e))?;
+        let text = String::from_utf8(bytes).map_err(|_| ConfigError {
+            file: path.to_path_buf(),
+            line: None,
+            key: None,
+            message: "the file is not UTF-8 text".into(),
+        })?;
+        Ok((Config::parse(&text, path)?, created))
+    }
+
+    /// Whether `extension` (as it came in a callback) is one of the user's.
+    pub fn is_mine(&self, extension: &str) -> bool {
+        let n = number::normalize(extension);
+        self.extensions.contains(&n)
+    }
+}
+
+/// 1-based line number of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// The dotted key whose entry covers `offset`, and its line.
+fn key_at(text: &str, offset: usize) -> Option<(String, usize)> {
+    let doc = DeTable::parse(text).ok()?;
+    let (path, start) = entry_at(doc.get_ref(), offset)?;
+    Some((path.join("."), line_of(text, start)))
+}
+
+/// Searches a table for the entry covering `offset`: its key path and where its key starts.
+/// A `[table]`'s own span is only its header, so its entries are searched one by one.
+fn entry_at(table: &DeTable<'_>, offset: usize) -> Option<(Vec<String>, usize)> {
+    for (k, v) in table.iter() {
+        if let DeValue::Table(inner) = v.get_ref()
+            && let Some((mut path, start)) = entry_at(inner, offset)
+        {
+            path.insert(0, k.get_ref().to_string());
+            return Some((path, start));
+        }
+        if k.span().start <= offset && offset < v.span().end.max(k.span().end) {
+            return Some((vec![k.get_ref().to_string()], k.span().start));
+        }
+    }
+    None
+}
+
+/// The line on which a dotted key is written, if it is.
+fn find_key(text: &str, dotted: &str) -> Option<usize> {
+    let doc = DeTable::parse(text).ok()?;
+    let mut table = doc.get_ref();
+    let mut parts = dotted.split('.').peekable();
+    while let Some(part) = parts.next() {
+        let (k, v) = table.iter().find(|(k, _)| k.get_ref().as_ref() == part)?;
+        if parts.peek().is_none() {
+            return Some(line_of(text, k.span().start));
+        }
+        match v.get_ref() {
+            DeValue::Table(inner) => table = inner,
+            _ => return None,
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("config.toml"))
+    }
+
+    #[test]
+    fn the_default_file_is_the_default_config() {
+        let c = parse(DEFAULT_FILE).expect("default file parses");
+        assert_eq!(c.extensions, vec!["100"]);
+        assert_eq!(c.ring_timeout, Duration::from_secs(120));
+        assert_eq!(c.listen.address, "127.0.0.1:8765".parse().unwrap());
+        assert_eq!(c.listen.secret, None);
+        assert_eq!(c.listen.initiated_path, "/init");
+        assert_eq!(c.notify, NotifyPrefs::default());
+    }
+
+    #[test]
+    fn minimal_file_gets_defaults() {
+        let c = parse("extensions = [\"+1 514 555 1212\", \"100\", \"100\"]").unwrap();
+        assert_eq!(c.extensions, vec!["5145551212", "100"]);
+        assert!(c.is_mine("15145551212"));
+        assert!(!c.is_mine("101"));
+        assert_eq!(c.listen.ended_path, "/ended");
+    }
+
+    #[test]
+    fn errors_name_line_and_key() {
+        let table: &[(&str, usize, &str, &str)] = &[
+            (
+                "extensions = [\"100\"]\n\n[listen]\nadress = \"x\"\n",
+                4,
+                "listen.adress",
+                "unknown field",
+            ),
+            (
+                "extensions = [\"100\"]\nring_timeout = \"soon\"\n",
+                2,
+                "ring_timeout",
+                "invalid type",
+            ),
+            (
+                "extensions = [\"100\"]\nring_timeout = 0\n",
+                2,
+                "ring_timeout",
+                "out of range",
+            ),
+            ("extensions = []\n", 1, "extensions", "at least one"),
+            (
+                "extensions = [\"100\"]\n[listen]\naddress = \"localhost\"\n",
+                3,
+                "listen.address",
+                "not an IP address",
+            ),
+            (
+                "extensions = [\"100\"]\n[listen]\nsecret = \"short\"\n",
+                3,
+                "listen.secret",
+                "too short",
+            ),
+            (
+                "extensions = [\"100\"]\n[listen]\nsecret = \"has/slash-and-more-chars\"\n",
+                3,
+                "listen.secret",
+                "only letters",
+            ),
+            (
+                "extensions = [\"100\"]\n[listen]\nended_path = \"/init\"\n",
+                3,
+                "listen.ended_path",
+                "already used",
+            ),
+            (
+                "extensions = [\"100\"]\n[listen]\nanswered_path = \"answered\"\n",
+                3,
+                "listen.answered_path",
+                "not a URL path",
+            ),
+            (
+                "extensions = [\"100\"]\n[notify]\nmissed = \"yes\"\n",
+                3,
+                "notify.missed",
+                "invalid type",
+            ),
+        ];
+        for (text, line, key, words) in table {
+            let e = parse(text).expect_err(text);
+            assert_eq!(e.line, Some(*line), "{text}: {e}");
+            assert_eq!(e.key.as_deref(), Some(*key), "{text}: {e}");
+            assert!(e.message.contains(words), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_have_a_line() {
+        let e = parse("extensions = [\"100\"]\n[listen\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        let shown = e.to_string();
+        assert!(shown.starts_with("config.toml, line 2"), "{shown}");
+    }
+
+    #[test]
+    fn missing_extensions_is_named() {
+        let e = parse("ring_timeout = 30\n").unwrap_err();
+        assert!(e.message.contains("extensions"), "{e}");
+    }
+
+    #[test]
+    fn first_run_writes_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/config.toml");
+        let (c, created) = Config::load_or_create(&path).unwrap();
+        assert!(created);
+        assert_eq!(c.extensions, vec!["100"]);
+        let (_, created_again) = Config::load_or_create(&path).unwrap();
+        assert!(!created_again);
+    }
+}

@@ -1,0 +1,28 @@
+//! calltray: Ubity call callbacks in, desktop toasts and a tray icon out.
+//!
+//! One callback's path through the code, in order:
+//! - [`listener`] receives the HTTP request (tiny_http), decodes it with [`params`], turns it
+//!   into a [`event::CallEvent`], keeps it only if [`config::Config::is_mine`], answers at
+//!   once and hands the event over a channel.
+//! - [`agent`] owns the [`tracker::CallTracker`], which follows each call from ringing to its
+//!   end (pure logic, time passed in).
+//! - [`view`] turns each change into what the user sees: a [`view::Toast`] and a
+//!   [`view::TrayView`] (pure data, no display needed).
+//! - The adapters render that data: [`notifier`] sends toasts over D-Bus (notify-rust) on its
+//!   own thread, [`tray`] draws the icon and menu (tray-icon on the tao event loop).
+//!
+//! Around them: [`config`] reads the user's TOML file, [`paths`] says where files live,
+//! [`number`] reads and formats phone numbers, and [`simulate`] plays Ubity's part for a try-out.
+
+pub mod agent;
+pub mod config;
+pub mod event;
+pub mod listener;
+pub mod notifier;
+pub mod number;
+pub mod params;
+pub mod paths;
+pub mod simulate;
+pub mod tracker;
+pub mod tray;
+pub mod view;

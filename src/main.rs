@@ -1,0 +1,223 @@
+//! The `calltray` command: runs the agent, or one of its helper commands.
+
+use anyhow::Context;
+use calltray::agent::{self, AgentMsg, Outputs};
+use calltray::config::Config;
+use calltray::event::Direction;
+use calltray::{listener, notifier, paths, simulate, tray};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Desk notifications for your Ubity phone calls: toasts and a tray icon.
+#[derive(Parser)]
+#[command(name = "calltray", version, about)]
+struct Cli {
+    /// Config file to use instead of the default one (see `calltray paths`).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Run without a tray icon or display; toasts are still sent when a notification service exists.
+    #[arg(long)]
+    headless: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check the config file and print the callback URLs to give Ubity Support.
+    Check,
+    /// Send the callbacks of a made-up call to the running agent, as Ubity would.
+    Simulate(SimulateArgs),
+    /// Show where calltray keeps its config, data and logs.
+    Paths,
+}
+
+#[derive(Args)]
+struct SimulateArgs {
+    /// The call's direction, from your extension's point of view.
+    direction: Way,
+    /// The other party's number, such as 5145551212.
+    number: String,
+    /// Your extension on this call (default: the first one in the config).
+    #[arg(long, value_name = "EXT")]
+    ext: Option<String>,
+    /// Seconds of ringing before the call is answered.
+    #[arg(long, value_name = "S", default_value_t = 2.0)]
+    answer_after: f64,
+    /// Seconds of conversation before hanging up (with --missed: more seconds of ringing).
+    #[arg(long, value_name = "S", default_value_t = 5.0)]
+    hangup_after: f64,
+    /// Nobody answers: the call ends unanswered.
+    #[arg(long)]
+    missed: bool,
+    /// Send POST requests instead of GET.
+    #[arg(long)]
+    post: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Way {
+    Incoming,
+    Outgoing,
+}
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!(
+            "calltray stopped because of an internal error ({info}). Please report it with the lines above."
+        );
+    }));
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("calltray: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn config_path(cli: &Cli) -> anyhow::Result<PathBuf> {
+    match &cli.config {
+        Some(p) => Ok(p.clone()),
+        None => paths::default_config().context("cannot find your home folder; pass --config PATH"),
+    }
+}
+
+fn load(path: &std::path::Path) -> anyhow::Result<Config> {
+    let (config, created) = Config::load_or_create(path)?;
+    if created {
+        eprintln!(
+            "calltray: wrote a default config to {}. Put your own extension in `extensions` there.",
+            path.display()
+        );
+    }
+    Ok(config)
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let path = config_path(&cli)?;
+    match &cli.command {
+        Some(Command::Paths) => {
+            let show = |p: Option<PathBuf>| {
+                p.map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "(no home folder)".into())
+            };
+            println!("config: {}", path.display());
+            println!("data:   {}", show(paths::data_dir()));
+            println!(
+                "logs:   {} (for now calltray logs to standard error)",
+                show(paths::state_dir())
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Check) => {
+            let config = load(&path)?;
+            println!("{}: OK", path.display());
+            println!("extensions: {}", config.extensions.join(", "));
+            println!("listening on: {}", config.listen.address);
+            println!();
+            println!(
+                "Callback URLs for Ubity Support (put your tunnel's public address in place of"
+            );
+            println!(
+                "{} if Ubity reaches this computer through one):",
+                simulate::local_base(&config)
+            );
+            let base = format!(
+                "{}{}",
+                simulate::local_base(&config),
+                config.listen.prefix()
+            );
+            println!("  CallInitiated  {base}{}", config.listen.initiated_path);
+            println!("  CallAnswered   {base}{}", config.listen.answered_path);
+            println!("  CallEnded      {base}{}", config.listen.ended_path);
+            if config.listen.secret.is_none() && !config.listen.address.ip().is_loopback() {
+                println!();
+                println!(
+                    "Warning: the listener is reachable from the network and has no [listen] secret."
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Simulate(args)) => {
+            let config = load(&path)?;
+            let plan = simulate::Plan {
+                direction: match args.direction {
+                    Way::Incoming => Direction::Incoming,
+                    Way::Outgoing => Direction::Outgoing,
+                },
+                number: args.number.clone(),
+                extension: args.ext.clone(),
+                answer_after: args.answer_after,
+                hangup_after: args.hangup_after,
+                missed: args.missed,
+                post: args.post,
+            };
+            simulate::run(&config, &plan, &mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None => run_agent(&path, cli.headless),
+    }
+}
+
+fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode> {
+    let config = Arc::new(load(path)?);
+    let no_tray = if headless {
+        Some("--headless was given".to_string())
+    } else {
+        tray::unavailable()
+    };
+    if let (Some(reason), false) = (&no_tray, headless) {
+        tracing::warn!("running without a tray icon: {reason}. Toasts still work.");
+    }
+
+    let (tx, rx) = std::sync::mpsc::sync_channel::<AgentMsg>(agent::QUEUE_DEPTH);
+    let listener = listener::start(Arc::clone(&config), tx.clone())?;
+    let listening = listener.address.to_string();
+    tracing::info!("Listening on http://{listening}");
+    let shown_prefix = if config.listen.secret.is_some() {
+        "/<secret>"
+    } else {
+        ""
+    };
+    tracing::info!(
+        "callback paths: {shown_prefix}{} {shown_prefix}{} {shown_prefix}{}; watching extension(s) {}",
+        config.listen.initiated_path,
+        config.listen.answered_path,
+        config.listen.ended_path,
+        config.extensions.join(", ")
+    );
+    let toasts = notifier::spawn().context("cannot start the notifier thread")?;
+
+    if no_tray.is_some() {
+        agent::run(&config, listening, rx, Outputs { toasts, tray: None });
+        return Ok(ExitCode::SUCCESS);
+    }
+    let tray = tray::Tray::new();
+    let outputs = Outputs {
+        toasts,
+        tray: Some(tray.view_sink()),
+    };
+    let core_config = Arc::clone(&config);
+    std::thread::Builder::new()
+        .name("agent".into())
+        .spawn(move || agent::run(&core_config, listening, rx, outputs))
+        .context("cannot start the agent thread")?;
+    tray.run(tx, path.to_path_buf())
+}

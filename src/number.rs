@@ -1,0 +1,98 @@
+//! Phone numbers as Ubity sends them, and as a person at a desk wants to read them.
+//!
+//! Ubity writes the same party several ways (`5145551212`, `+15145551212`, `15145551212`,
+//! `514-555-1212`) and internal parties as short extensions (`100`). Matching must see through
+//! the spelling, and display must be the familiar North American form.
+
+/// The longest run of digits still treated as an internal extension rather than a phone number.
+const MAX_EXTENSION_DIGITS: usize = 6;
+
+/// The comparable form of a number: separators, a leading `+` and the North American trunk
+/// prefix `1` on 11-digit numbers dropped, so `+1 (514) 555-1212` and `5145551212` are equal.
+///
+/// Anything that is not a plain phone number (`anonymous`, a SIP name) comes back unchanged
+/// apart from the separators, so it can still be compared with itself.
+pub fn normalize(raw: &str) -> String {
+    let trimmed = raw.trim();
+    let without_plus = trimmed.strip_prefix('+').unwrap_or(trimmed);
+    let kept: String = without_plus
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '\t'))
+        .collect();
+    if kept.len() == 11 && kept.starts_with('1') && kept.bytes().all(|b| b.is_ascii_digit()) {
+        kept[1..].to_string()
+    } else {
+        kept
+    }
+}
+
+/// How a party is shown: `(514) 555-1212` for North American numbers, `ext 100` for
+/// extensions, and anything else as it came (the caller escapes it for display).
+pub fn display(raw: &str) -> String {
+    let n = normalize(raw);
+    let all_digits = !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
+    if all_digits && n.len() == 10 {
+        format!("({}) {}-{}", &n[0..3], &n[3..6], &n[6..])
+    } else if all_digits && n.len() <= MAX_EXTENSION_DIGITS {
+        format!("ext {n}")
+    } else {
+        raw.trim().to_string()
+    }
+}
+
+/// The number to put on the clipboard: digits only for phone numbers, so it pastes into any
+/// dialler; anything else as it came.
+pub fn dialable(raw: &str) -> String {
+    let n = normalize(raw);
+    if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) {
+        n
+    } else {
+        raw.trim().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_sees_through_spelling() {
+        let table = [
+            ("5145551212", "5145551212"),
+            ("+15145551212", "5145551212"),
+            ("15145551212", "5145551212"),
+            ("1 (514) 555-1212", "5145551212"),
+            ("514.555.1212", "5145551212"),
+            (" 100 ", "100"),
+            ("+33142764978", "33142764978"),
+            ("25145551212", "25145551212"),
+            ("anonymous", "anonymous"),
+            ("", ""),
+        ];
+        for (raw, want) in table {
+            assert_eq!(normalize(raw), want, "normalize({raw:?})");
+        }
+    }
+
+    #[test]
+    fn display_is_what_a_person_reads() {
+        let table = [
+            ("5145551212", "(514) 555-1212"),
+            ("+15145551212", "(514) 555-1212"),
+            ("100", "ext 100"),
+            ("123456", "ext 123456"),
+            ("1234567", "1234567"),
+            ("+33142764978", "+33142764978"),
+            ("anonymous", "anonymous"),
+        ];
+        for (raw, want) in table {
+            assert_eq!(display(raw), want, "display({raw:?})");
+        }
+    }
+
+    #[test]
+    fn dialable_keeps_digits_only_for_numbers() {
+        assert_eq!(dialable("+1 (514) 555-1212"), "5145551212");
+        assert_eq!(dialable("anonymous"), "anonymous");
+    }
+}

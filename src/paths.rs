@@ -1,0 +1,28 @@
+//! Where calltray keeps its files, following each platform's conventions (directories crate).
+
+use directories::ProjectDirs;
+use std::path::PathBuf;
+
+/// The project's folders; `None` only when no home folder can be found.
+pub fn project() -> Option<ProjectDirs> {
+    ProjectDirs::from("", "", "calltray")
+}
+
+/// The config file used when `--config` is not given.
+pub fn default_config() -> Option<PathBuf> {
+    project().map(|p| p.config_dir().join("config.toml"))
+}
+
+/// Where calltray's data lives (call history, caches).
+pub fn data_dir() -> Option<PathBuf> {
+    project().map(|p| p.data_dir().to_path_buf())
+}
+
+/// Where state such as logs belongs: the XDG state folder on Linux, local data elsewhere.
+pub fn state_dir() -> Option<PathBuf> {
+    project().map(|p| {
+        p.state_dir()
+            .unwrap_or_else(|| p.data_local_dir())
+            .to_path_buf()
+    })
+}

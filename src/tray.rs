@@ -1,0 +1,365 @@
+//! The tray icon and its menu (tray-icon on the tao event loop).
+//!
+//! A thin adapter: it draws the [`TrayView`] the agent computed and turns menu clicks into
+//! messages. It runs on the main thread because GTK must; the agent reaches it through the
+//! event loop's proxy, so nothing here ever blocks the listener.
+
+use crate::agent::AgentMsg;
+use crate::view::{RecentCall, TrayIcon as IconState, TrayView, missed_count_text};
+use std::path::PathBuf;
+use std::sync::mpsc::SyncSender;
+use tao::event::{Event, StartCause};
+use tao::event_loop::{ControlFlow, EventLoop, EventLoopBuilder, EventLoopProxy};
+use tray_icon::menu::{IsMenuItem, Menu, MenuEvent, MenuId, MenuItem, PredefinedMenuItem, Submenu};
+use tray_icon::{Icon, TrayIcon, TrayIconBuilder};
+
+/// The libraries tray-icon loads at run time to talk to the panel, newest name first.
+const APPINDICATOR_LIBS: [&str; 2] = ["libayatana-appindicator3.so.1", "libappindicator3.so.1"];
+
+/// What the event loop is told.
+#[derive(Debug)]
+pub enum TrayMsg {
+    View(TrayView),
+    Menu(MenuId),
+}
+
+/// Why there can be no tray in this session; the agent then runs headless.
+pub fn unavailable() -> Option<String> {
+    #[cfg(target_os = "linux")]
+    {
+        if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+            return Some("no display (neither DISPLAY nor WAYLAND_DISPLAY is set)".into());
+        }
+        // SAFETY: loading a well-known system library whose initialisers are the ones
+        // tray-icon itself would run a moment later; nothing from it is called here.
+        let found = APPINDICATOR_LIBS
+            .iter()
+            .any(|lib| unsafe { libloading::Library::new(*lib) }.is_ok());
+        if !found {
+            return Some(
+                "the tray library is missing; install it with: sudo apt install libayatana-appindicator3-1"
+                    .into(),
+            );
+        }
+        if let Err(e) = gtk::init() {
+            return Some(format!("cannot open the display ({e})"));
+        }
+    }
+    None
+}
+
+/// A tray ready to run: the event loop exists, so the agent can be given its proxy.
+pub struct Tray {
+    event_loop: EventLoop<TrayMsg>,
+}
+
+impl Tray {
+    /// Creates the event loop. Call [`unavailable`] first: tao panics without a display.
+    pub fn new() -> Tray {
+        Tray {
+            event_loop: EventLoopBuilder::<TrayMsg>::with_user_event().build(),
+        }
+    }
+
+    /// A function the agent calls with every new view.
+    pub fn view_sink(&self) -> Box<dyn FnMut(TrayView) + Send> {
+        let proxy: EventLoopProxy<TrayMsg> = self.event_loop.create_proxy();
+        Box::new(move |view| {
+            // Fails only once the event loop has ended, when there is nothing left to draw.
+            let _ = proxy.send_event(TrayMsg::View(view));
+        })
+    }
+
+    /// Runs the event loop on this thread until the user chooses Quit; never returns.
+    pub fn run(self, agent: SyncSender<AgentMsg>, config_path: PathBuf) -> ! {
+        let proxy = self.event_loop.create_proxy();
+        MenuEvent::set_event_handler(Some(move |e: MenuEvent| {
+            let _ = proxy.send_event(TrayMsg::Menu(e.id));
+        }));
+        let mut ui: Option<TrayUi> = None;
+        let mut pending: Option<TrayView> = None;
+        self.event_loop.run(move |event, _, control_flow| {
+            *control_flow = ControlFlow::Wait;
+            match event {
+                Event::NewEvents(StartCause::Init) => match TrayUi::build() {
+                    Ok(mut built) => {
+                        if let Some(view) = pending.take() {
+                            built.show(&view);
+                        }
+                        ui = Some(built);
+                    }
+                    Err(e) => {
+                        tracing::error!("cannot create the tray icon: {e}; toasts still work")
+                    }
+                },
+                Event::UserEvent(TrayMsg::View(view)) => match ui.as_mut() {
+                    Some(ui) => ui.show(&view),
+                    None => pending = Some(view),
+                },
+                Event::UserEvent(TrayMsg::Menu(id)) => {
+                    if let Some(ui) = ui.as_ref() {
+                        match ui.clicked(&id) {
+                            Click::Quit => {
+                                let _ = agent.try_send(AgentMsg::Quit);
+                                *control_flow = ControlFlow::Exit;
+                            }
+                            Click::OpenConfig => open_file(&config_path),
+                            Click::Copy(number) => {
+                                copy_to_clipboard(&number);
+                                let _ = agent.try_send(AgentMsg::MarkSeen);
+                            }
+                            Click::MarkSeen => {
+                                let _ = agent.try_send(AgentMsg::MarkSeen);
+                            }
+                            Click::Nothing => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        })
+    }
+}
+
+impl Default for Tray {
+    fn default() -> Self {
+        Tray::new()
+    }
+}
+
+enum Click {
+    Quit,
+    OpenConfig,
+    Copy(String),
+    MarkSeen,
+    Nothing,
+}
+
+/// The live tray widgets.
+struct TrayUi {
+    icon: TrayIcon,
+    status: MenuItem,
+    recent_menu: Submenu,
+    recent_items: Vec<Submenu>,
+    recent_shown: Vec<RecentCall>,
+    no_calls: MenuItem,
+    menu: Menu,
+    /// Only in the menu while there are unseen missed calls.
+    mark_seen: MenuItem,
+    mark_seen_shown: bool,
+    shown_icon: IconState,
+    quit_id: MenuId,
+    open_id: MenuId,
+}
+
+const COPY_PREFIX: &str = "copy-";
+
+impl TrayUi {
+    fn build() -> Result<TrayUi, String> {
+        let status = MenuItem::new("calltray", false, None);
+        let no_calls = MenuItem::new("No calls yet", false, None);
+        let recent_menu = Submenu::new("Recent calls", true);
+        recent_menu.append(&no_calls).map_err(|e| e.to_string())?;
+        let mark_seen = MenuItem::with_id("mark-seen", "Mark missed calls as seen", true, None);
+        let open = MenuItem::with_id("open-config", "Open config file", true, None);
+        let quit = MenuItem::with_id("quit", "Quit", true, None);
+        let menu = Menu::new();
+        let items: [&dyn IsMenuItem; 6] = [
+            &status,
+            &PredefinedMenuItem::separator(),
+            &recent_menu,
+            &PredefinedMenuItem::separator(),
+            &open,
+            &quit,
+        ];
+        menu.append_items(&items).map_err(|e| e.to_string())?;
+        let icon = TrayIconBuilder::new()
+            .with_id("calltray")
+            .with_menu(Box::new(menu.clone()))
+            .with_icon(icon_for(IconState::Idle)?)
+            .with_tooltip("calltray")
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(TrayUi {
+            icon,
+            status,
+            recent_menu,
+            recent_items: Vec::new(),
+            recent_shown: Vec::new(),
+            no_calls,
+            menu,
+            mark_seen,
+            mark_seen_shown: false,
+            shown_icon: IconState::Idle,
+            quit_id: quit.id().clone(),
+            open_id: open.id().clone(),
+        })
+    }
+
+    fn show(&mut self, view: &TrayView) {
+        self.status.set_text(menu_text(&view.status));
+        if let Err(e) = self.icon.set_tooltip(Some(&view.tooltip)) {
+            tracing::debug!("tooltip not set: {e}");
+        }
+        if view.icon != self.shown_icon {
+            match icon_for(view.icon)
+                .and_then(|i| self.icon.set_icon(Some(i)).map_err(|e| e.to_string()))
+            {
+                Ok(()) => self.shown_icon = view.icon,
+                Err(e) => tracing::warn!("tray icon not changed: {e}"),
+            }
+        }
+        let want_mark_seen = view.unseen_missed > 0;
+        if want_mark_seen {
+            self.mark_seen.set_text(format!(
+                "Mark {} as seen",
+                missed_count_text(view.unseen_missed)
+            ));
+        }
+        if want_mark_seen != self.mark_seen_shown {
+            // Right below "Recent calls": status, separator, recent calls, then this.
+            let changed = if want_mark_seen {
+                self.menu.insert(&self.mark_seen, 3)
+            } else {
+                self.menu.remove(&self.mark_seen)
+            };
+            match changed {
+                Ok(()) => self.mark_seen_shown = want_mark_seen,
+                Err(e) => tracing::warn!("tray menu not updated: {e}"),
+            }
+        }
+        if view.recent != self.recent_shown {
+            self.show_recent(&view.recent);
+        }
+    }
+
+    fn show_recent(&mut self, recent: &[RecentCall]) {
+        for item in self.recent_items.drain(..) {
+            let _ = self.recent_menu.remove(&item);
+        }
+        let _ = self.recent_menu.remove(&self.no_calls);
+        if recent.is_empty() {
+            let _ = self.recent_menu.append(&self.no_calls);
+        }
+        for (i, call) in recent.iter().enumerate() {
+            let entry = Submenu::new(menu_text(&call.label), true);
+            let copy = MenuItem::with_id(format!("{COPY_PREFIX}{i}"), "Copy number", true, None);
+            if entry.append(&copy).is_ok() && self.recent_menu.append(&entry).is_ok() {
+                self.recent_items.push(entry);
+            }
+        }
+        self.recent_shown = recent.to_vec();
+    }
+
+    fn clicked(&self, id: &MenuId) -> Click {
+        if *id == self.quit_id {
+            Click::Quit
+        } else if *id == self.open_id {
+            Click::OpenConfig
+        } else if id.as_ref() == "mark-seen" {
+            Click::MarkSeen
+        } else if let Some(i) = id.as_ref().strip_prefix(COPY_PREFIX) {
+            i.parse::<usize>()
+                .ok()
+                .and_then(|i| self.recent_shown.get(i))
+                .map(|c| Click::Copy(c.number.clone()))
+                .unwrap_or(Click::Nothing)
+        } else {
+            Click::Nothing
+        }
+    }
+}
+
+/// Menu labels treat `&` as a mnemonic marker; a literal one is written twice.
+fn menu_text(text: &str) -> String {
+    text.replace('&', "&&")
+}
+
+/// The tray pictures, drawn in `assets/icons/*.svg` and rendered by `scripts/render-icons.sh`.
+fn icon_for(state: IconState) -> Result<Icon, String> {
+    let (rgba, width, height) = decode_png(icon_png(state))?;
+    Icon::from_rgba(rgba, width, height).map_err(|e| e.to_string())
+}
+
+/// The embedded PNG for a state.
+fn icon_png(state: IconState) -> &'static [u8] {
+    match state {
+        IconState::Idle => include_bytes!("../assets/icons/tray-idle.png"),
+        IconState::Ringing => include_bytes!("../assets/icons/tray-ringing.png"),
+        IconState::InCall => include_bytes!("../assets/icons/tray-incall.png"),
+        IconState::Missed => include_bytes!("../assets/icons/tray-missed.png"),
+    }
+}
+
+/// Decodes one of the embedded icons to RGBA pixels.
+fn decode_png(bytes: &[u8]) -> Result<(Vec<u8>, u32, u32), String> {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
+    let size = reader.output_buffer_size().ok_or("icon too large")?;
+    let mut buf = vec![0; size];
+    let info = reader.next_frame(&mut buf).map_err(|e| e.to_string())?;
+    buf.truncate(info.buffer_size());
+    let rgba = match info.color_type {
+        png::ColorType::Rgba => buf,
+        png::ColorType::Rgb => buf
+            .chunks(3)
+            .flat_map(|p| [p[0], p[1], p[2], 255])
+            .collect(),
+        png::ColorType::GrayscaleAlpha => buf
+            .chunks(2)
+            .flat_map(|p| [p[0], p[0], p[0], p[1]])
+            .collect(),
+        png::ColorType::Grayscale => buf.iter().flat_map(|g| [*g, *g, *g, 255]).collect(),
+        png::ColorType::Indexed => return Err("indexed icon left unexpanded".into()),
+    };
+    Ok((rgba, info.width, info.height))
+}
+
+fn open_file(path: &std::path::Path) {
+    if let Err(e) = open::that_detached(path) {
+        tracing::warn!("cannot open {}: {e}", path.display());
+    }
+}
+
+/// Puts text on the clipboard. GTK's clipboard is owned by this long-lived process, so the
+/// number stays pasteable after the menu closes.
+fn copy_to_clipboard(text: &str) {
+    #[cfg(target_os = "linux")]
+    {
+        let clipboard = gtk::Clipboard::get(&gtk::gdk::SELECTION_CLIPBOARD);
+        clipboard.set_text(text);
+        clipboard.store();
+    }
+    #[cfg(not(target_os = "linux"))]
+    tracing::info!(
+        "copying to the clipboard is not supported on this platform yet ({} chars)",
+        text.len()
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_icon_decodes() {
+        for state in [
+            IconState::Idle,
+            IconState::Ringing,
+            IconState::InCall,
+            IconState::Missed,
+        ] {
+            let (rgba, w, h) = decode_png(icon_png(state)).expect("icon decodes");
+            assert_eq!((w, h), (64, 64));
+            assert_eq!(rgba.len(), 64 * 64 * 4);
+            assert!(rgba.chunks(4).any(|p| p[3] == 0), "transparent background");
+            assert!(rgba.chunks(4).any(|p| p[3] == 255), "drawn shape");
+        }
+    }
+
+    #[test]
+    fn ampersands_stay_literal_in_menus() {
+        assert_eq!(menu_text("A&B"), "A&&B");
+    }
+}
