@@ -24,11 +24,14 @@
 // Not every test binary uses every helper.
 #![allow(dead_code)]
 
+pub mod agent;
 pub mod notifications;
 pub mod session;
 pub mod tray;
 
 // Re-exports for convenience; not every test binary uses all of them.
+#[allow(unused_imports)]
+pub use agent::{Agent, TEST_CONFIG};
 #[allow(unused_imports)]
 pub use notifications::{HintValue, Notification, NotificationServer};
 #[allow(unused_imports)]

@@ -1,0 +1,252 @@
+//! End to end, as a user at a desk sees it: the real binary with its tray icon, in a private
+//! desktop session (its own D-Bus bus and X display), with a test notification service and a
+//! test StatusNotifierWatcher standing in for the panel.
+
+mod support;
+
+use support::*;
+
+const FROM: &str = "type=incoming&caller=5145551212&callee=100";
+
+/// The RGBA pixels of a PNG file, to tell which picture the tray shows.
+fn pixels(png_bytes: &[u8]) -> Vec<u8> {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size().expect("PNG size")];
+    let info = reader.next_frame(&mut buf).expect("a PNG frame");
+    buf.truncate(info.buffer_size());
+    buf
+}
+
+/// The tray item's current icon, read back from the file appindicator points the panel at.
+fn shown_icon(tray: &TrayClient, item: &TrayItem) -> Vec<u8> {
+    let props = tray.properties(item);
+    let name = props.icon_name.expect("the item has an icon");
+    let dir = props.icon_theme_path.unwrap_or_default();
+    let candidates = [
+        std::path::PathBuf::from(&name),
+        std::path::Path::new(&dir).join(format!("{name}.png")),
+    ];
+    let file = candidates
+        .iter()
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("no icon file for {name:?} in {dir:?}"));
+    pixels(&std::fs::read(file).expect("reading the tray icon file"))
+}
+
+fn wait_for_icon(tray: &TrayClient, item: &TrayItem, want: &[u8], what: &str) {
+    let deadline = std::time::Instant::now() + DEFAULT_TIMEOUT;
+    while shown_icon(tray, item) != want {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the tray never showed the {what} icon"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_call_walks_the_tray_from_ringing_to_recent_calls_and_quit_ends_the_agent() {
+    let session = Session::start();
+    let notifications = NotificationServer::start(&session);
+    let watcher = StatusNotifierWatcher::start(&session);
+    let mut agent = Agent::start(&session, TEST_CONFIG, &[]);
+    let item = watcher
+        .wait_for_item(DEFAULT_TIMEOUT)
+        .expect("calltray registers a tray item");
+    let tray = TrayClient::new(&session);
+    let address = agent.base.trim_start_matches("http://").to_string();
+
+    let menu = tray
+        .wait_for_menu(
+            &item,
+            |m| m.find_label(&format!("Listening on {address}")).is_some(),
+            DEFAULT_TIMEOUT,
+        )
+        .expect("idle status line");
+    let status = menu.children.first().expect("a first menu line");
+    assert_eq!(status.text(), format!("Listening on {address}"));
+    assert!(!status.enabled, "the status line is not clickable");
+    assert!(
+        menu.find_label("Open config file").is_some(),
+        "{}",
+        menu.pretty()
+    );
+    let recent = menu
+        .find_label("Recent calls")
+        .expect("Recent calls submenu");
+    assert_eq!(recent.labels(), vec!["No calls yet"]);
+    assert_eq!(
+        shown_icon(&tray, &item),
+        pixels(include_bytes!("../assets/icons/tray-idle.png"))
+    );
+
+    // Ringing.
+    let (status, text) = agent.get(&format!("/init?callid=T1&{FROM}"));
+    assert_eq!(
+        (status, text.trim()),
+        (200, "accepted: CallInitiated incoming call T1")
+    );
+    let ringing = notifications
+        .wait_for_summary("Incoming call", DEFAULT_TIMEOUT)
+        .expect("a ringing toast");
+    assert_eq!(ringing.body, "(514) 555-1212\nto ext 100");
+    assert_eq!(ringing.app_name, "calltray");
+    tray.wait_for_menu(
+        &item,
+        |m| m.find_label("Ringing: (514) 555-1212").is_some(),
+        DEFAULT_TIMEOUT,
+    )
+    .expect("ringing status line");
+    wait_for_icon(
+        &tray,
+        &item,
+        &pixels(include_bytes!("../assets/icons/tray-ringing.png")),
+        "ringing",
+    );
+
+    // In call: the status line shows a running time.
+    assert_eq!(agent.get(&format!("/answered?callid=T1&{FROM}")).0, 200);
+    tray.wait_for_menu(
+        &item,
+        |m| {
+            m.find(|l| l.starts_with("In call with (514) 555-1212 · 0:"))
+                .is_some()
+        },
+        DEFAULT_TIMEOUT,
+    )
+    .expect("in-call status line");
+    wait_for_icon(
+        &tray,
+        &item,
+        &pixels(include_bytes!("../assets/icons/tray-incall.png")),
+        "in-call",
+    );
+
+    // Ended: the toast is replaced in place, and the call is in the recent calls.
+    assert_eq!(
+        agent.get(&format!("/ended?callid=T1&{FROM}&duration=65")).0,
+        200
+    );
+    let ended = notifications
+        .wait_for_summary("Call ended · 1:05", DEFAULT_TIMEOUT)
+        .expect("an ended toast");
+    assert_eq!(
+        ended.replaces_id, ringing.id,
+        "one toast per call, replaced"
+    );
+    let menu = tray
+        .wait_for_menu(
+            &item,
+            |m| m.find_label("Last call: (514) 555-1212 · 1:05").is_some(),
+            DEFAULT_TIMEOUT,
+        )
+        .expect("last-call status line");
+    let recent = menu
+        .find_label("Recent calls")
+        .expect("Recent calls submenu");
+    let entry = recent
+        .find(|l| l.ends_with(" · from (514) 555-1212 · 1:05"))
+        .unwrap_or_else(|| panic!("the call in Recent calls:\n{}", menu.pretty()));
+    assert_eq!(entry.labels(), vec!["Copy number"]);
+
+    // A missed call on my other extension: a sticky toast and a way to mark it seen.
+    assert_eq!(
+        agent
+            .get("/init?callid=T2&type=incoming&caller=4165550000&callee=101")
+            .0,
+        200
+    );
+    assert_eq!(
+        agent
+            .get("/ended?callid=T2&type=incoming&caller=4165550000&callee=101&duration=0")
+            .0,
+        200
+    );
+    let missed = notifications
+        .wait_for_summary("Missed call", DEFAULT_TIMEOUT)
+        .expect("a missed-call toast");
+    assert_eq!(missed.body, "(416) 555-0000\nto ext 101");
+    assert_eq!(
+        missed.expire_timeout, 0,
+        "missed calls stay until dismissed"
+    );
+    let menu = tray
+        .wait_for_menu(
+            &item,
+            |m| m.find_label("Mark 1 missed call as seen").is_some(),
+            DEFAULT_TIMEOUT,
+        )
+        .expect("a mark-as-seen line");
+    wait_for_icon(
+        &tray,
+        &item,
+        &pixels(include_bytes!("../assets/icons/tray-missed.png")),
+        "missed",
+    );
+    let mark = menu
+        .find_label("Mark 1 missed call as seen")
+        .expect("mark line");
+    tray.click(&item, mark.id);
+    tray.wait_for_menu(
+        &item,
+        |m| m.find(|l| l.starts_with("Mark ")).is_none(),
+        DEFAULT_TIMEOUT,
+    )
+    .expect("the mark-as-seen line goes away once clicked");
+    wait_for_icon(
+        &tray,
+        &item,
+        &pixels(include_bytes!("../assets/icons/tray-idle.png")),
+        "idle",
+    );
+    let recent_labels = tray
+        .layout(&item)
+        .find_label("Recent calls")
+        .expect("Recent calls submenu")
+        .labels();
+    assert!(
+        recent_labels[0].ends_with(" · from (416) 555-0000 · missed"),
+        "newest first: {recent_labels:?}"
+    );
+
+    // Quit, clicked over D-Bus, ends the agent cleanly.
+    tray.click_label(&item, "Quit");
+    let status = agent
+        .process
+        .wait_exit(DEFAULT_TIMEOUT)
+        .expect("calltray exits after Quit");
+    assert!(
+        status.success(),
+        "exit status {status}\n{}",
+        agent.process.logs()
+    );
+}
+
+#[test]
+fn with_no_display_it_runs_headless_and_says_so() {
+    let session = Session::start();
+    let notifications = NotificationServer::start(&session);
+    let config = session.dir().join("calltray.toml");
+    std::fs::write(&config, TEST_CONFIG).expect("writing the config");
+    let mut cmd = session.command(env!("CARGO_BIN_EXE_calltray"));
+    cmd.env_remove("DISPLAY").arg("--config").arg(&config);
+    let mut process = session.spawn("calltray", cmd);
+    let base = support::agent::wait_for_listening(&mut process, DEFAULT_TIMEOUT)
+        .expect("listening without a display");
+    assert!(
+        process
+            .stderr()
+            .contains("running without a tray icon: no display"),
+        "{}",
+        process.logs()
+    );
+    let url = format!("{base}/init?callid=H1&{FROM}");
+    let status = ureq::get(&url).call().expect("request").status().as_u16();
+    assert_eq!(status, 200);
+    notifications
+        .wait_for_summary("Incoming call", DEFAULT_TIMEOUT)
+        .expect("toasts still work headless");
+    assert!(!process.logs().contains("panicked"), "{}", process.logs());
+}
