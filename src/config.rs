@@ -158,7 +158,7 @@ impl Config {
         };
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let offset = e.span().map(|s| s.start);
-            locate(None, offset, e.message().trim().to_string())
+            locate(None, offset, plain_words(e.message().trim()))
         })?;
 
         let mut extensions = Vec::new();
@@ -316,6 +316,14 @@ impl Config {
         let n = number::normalize(extension);
         self.extensions.contains(&n)
     }
+}
+
+/// serde's type names, said the way a person editing the file would.
+fn plain_words(message: &str) -> String {
+    message
+        .replace("expected u64", "expected a whole number")
+        .replace("expected a sequence", "expected a list such as [\"100\"]")
+        .replace("expected a boolean", "expected true or false")
 }
 
 /// 1-based line number of a byte offset.

@@ -14,6 +14,8 @@ pub const MAX_CALLID_LEN: usize = 128;
 pub const MAX_PARTY_LEN: usize = 64;
 /// A week: any longer `duration` is a mistake, not a call.
 pub const MAX_DURATION_SECS: u32 = 7 * 24 * 3600;
+/// The longest parameter name accepted.
+pub const MAX_NAME_LEN: usize = 64;
 /// The longest value kept for a parameter Ubity echoes back.
 pub const MAX_EXTRA_LEN: usize = 512;
 
@@ -76,6 +78,8 @@ pub enum BadEvent {
     Empty(&'static str),
     #[error("parameter `{name}` is too long (at most {max} characters)")]
     TooLong { name: String, max: usize },
+    #[error("a parameter name is too long (at most {MAX_NAME_LEN} characters)")]
+    NameTooLong,
     #[error("parameter `type` must be `incoming` or `outgoing`, not `{0}`")]
     BadType(String),
     #[error(
@@ -111,7 +115,10 @@ impl CallEvent {
             if matches!(name, "callid" | "type" | "caller" | "callee" | "duration") {
                 continue;
             }
-            if name.chars().count() > MAX_PARTY_LEN || value.chars().count() > MAX_EXTRA_LEN {
+            if name.chars().count() > MAX_NAME_LEN {
+                return Err(BadEvent::NameTooLong);
+            }
+            if value.chars().count() > MAX_EXTRA_LEN {
                 return Err(BadEvent::TooLong {
                     name: printable(name),
                     max: MAX_EXTRA_LEN,
@@ -155,14 +162,20 @@ impl fmt::Display for CallEvent {
 }
 
 fn required<'a>(params: &'a Params, name: &'static str, max: usize) -> Result<&'a str, BadEvent> {
+    let value = present(params, name, max)?;
+    if value.is_empty() {
+        return Err(BadEvent::Empty(name));
+    }
+    Ok(value)
+}
+
+/// A parameter that must be sent but may be empty, trimmed and checked.
+fn present<'a>(params: &'a Params, name: &'static str, max: usize) -> Result<&'a str, BadEvent> {
     let raw = params.get(name).ok_or(BadEvent::Missing(name))?;
     if raw.chars().any(is_forbidden_in_id) {
         return Err(BadEvent::BadCharacters(name));
     }
     let value = raw.trim();
-    if value.is_empty() {
-        return Err(BadEvent::Empty(name));
-    }
     if value.chars().count() > max {
         return Err(BadEvent::TooLong {
             name: name.to_string(),
@@ -172,8 +185,10 @@ fn required<'a>(params: &'a Params, name: &'static str, max: usize) -> Result<&'
     Ok(value)
 }
 
+/// A caller or callee. It may be empty: Ubity does not document how a withheld number is
+/// sent, and a call with an unknown party must still be shown rather than refused.
 fn party<'a>(params: &'a Params, name: &'static str) -> Result<&'a str, BadEvent> {
-    let value = required(params, name, MAX_PARTY_LEN)?;
+    let value = present(params, name, MAX_PARTY_LEN)?;
     if value
         .chars()
         .any(|c| matches!(c, '<' | '>' | '&' | '"' | '\''))
@@ -286,6 +301,7 @@ mod tests {
                 BadType("sideways".into()),
             ),
             ("callid=A&type=incoming&callee=2", Missing("caller")),
+            ("callid=A&type=&caller=1&callee=2", Empty("type")),
             ("callid=A&type=incoming&caller=1", Missing("callee")),
             (
                 "callid=A&type=incoming&caller=1&callee=2&duration=-5",

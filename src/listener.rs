@@ -42,6 +42,8 @@ pub enum Verdict {
 pub struct Refusal {
     pub status: u16,
     pub reason: String,
+    /// For a 405: the methods the path does answer.
+    pub allow: Option<&'static str>,
 }
 
 impl Refusal {
@@ -49,6 +51,14 @@ impl Refusal {
         Refusal {
             status,
             reason: reason.into(),
+            allow: None,
+        }
+    }
+
+    fn method_not_allowed(reason: &str, allow: &'static str) -> Refusal {
+        Refusal {
+            allow: Some(allow),
+            ..Refusal::new(405, reason)
         }
     }
 
@@ -83,15 +93,18 @@ pub fn judge(req: &RequestParts<'_>, config: &Config) -> Result<Verdict, Refusal
     let (path, query) = req.url.split_once('?').unwrap_or((req.url, ""));
     if path == "/health" {
         return match req.method {
-            "GET" => Ok(Verdict::Health),
-            _ => Err(Refusal::new(405, "method not allowed: /health answers GET")),
+            "GET" | "HEAD" => Ok(Verdict::Health),
+            _ => Err(Refusal::method_not_allowed(
+                "method not allowed: /health answers GET",
+                "GET, HEAD",
+            )),
         };
     }
     let kind = route(path, config).ok_or_else(Refusal::not_found)?;
     if req.method != "GET" && req.method != "POST" {
-        return Err(Refusal::new(
-            405,
+        return Err(Refusal::method_not_allowed(
             "method not allowed: callbacks use GET or POST",
+            "GET, POST",
         ));
     }
     let mut params = Params::default();
@@ -202,6 +215,7 @@ pub fn start(config: Arc<Config>, agent: SyncSender<AgentMsg>) -> Result<Listene
 
 /// Judges one request, hands over its event, and answers it.
 fn answer(mut request: Request, shared: &Shared) {
+    let mut allow = None;
     let (status, text, content_type) = match read_and_judge(&mut request, shared) {
         Ok(Verdict::Health) => (200, health_json(shared), "application/json"),
         Ok(Verdict::Ignore(event)) => {
@@ -238,6 +252,7 @@ fn answer(mut request: Request, shared: &Shared) {
         }
         Err(refusal) => {
             tracing::debug!(status = refusal.status, reason = %refusal.reason, "refused a request");
+            allow = refusal.allow;
             (
                 refusal.status,
                 format!("{}\n", refusal.reason),
@@ -249,15 +264,8 @@ fn answer(mut request: Request, shared: &Shared) {
     if let Ok(h) = Header::from_bytes("Content-Type", content_type) {
         response.add_header(h);
     }
-    if status == 405 {
-        let allow = if request.url().starts_with("/health") {
-            "GET"
-        } else {
-            "GET, POST"
-        };
-        if let Ok(h) = Header::from_bytes("Allow", allow) {
-            response.add_header(h);
-        }
+    if let Some(h) = allow.and_then(|methods| Header::from_bytes("Allow", methods).ok()) {
+        response.add_header(h);
     }
     if let Err(e) = request.respond(response) {
         tracing::debug!("could not send a response: {e}");
@@ -267,6 +275,7 @@ fn answer(mut request: Request, shared: &Shared) {
 fn read_and_judge(request: &mut Request, shared: &Shared) -> Result<Verdict, Refusal> {
     let method = match request.method() {
         Method::Get => "GET",
+        Method::Head => "HEAD",
         Method::Post => "POST",
         _ => "OTHER",
     };

@@ -94,7 +94,7 @@ fn init_logging() {
 
 fn config_path(cli: &Cli) -> anyhow::Result<PathBuf> {
     match &cli.config {
-        Some(p) => Ok(p.clone()),
+        Some(p) => Ok(std::path::absolute(p).unwrap_or_else(|_| p.clone())),
         None => paths::default_config().context("cannot find your home folder; pass --config PATH"),
     }
 }

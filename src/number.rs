@@ -27,9 +27,13 @@ pub fn normalize(raw: &str) -> String {
 }
 
 /// How a party is shown: `(514) 555-1212` for North American numbers, `ext 100` for
-/// extensions, and anything else as it came (the caller escapes it for display).
+/// extensions, "Unknown number" when none was given, and anything else as it came (the
+/// caller escapes it for display).
 pub fn display(raw: &str) -> String {
     let n = normalize(raw);
+    if n.is_empty() {
+        return "Unknown number".into();
+    }
     let all_digits = !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
     if all_digits && n.len() == 10 {
         format!("({}) {}-{}", &n[0..3], &n[3..6], &n[6..])
@@ -84,6 +88,7 @@ mod tests {
             ("1234567", "1234567"),
             ("+33142764978", "+33142764978"),
             ("anonymous", "anonymous"),
+            ("", "Unknown number"),
         ];
         for (raw, want) in table {
             assert_eq!(display(raw), want, "display({raw:?})");

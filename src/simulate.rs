@@ -96,6 +96,12 @@ pub fn run(config: &Config, plan: &Plan, out: &mut dyn Write) -> Result<()> {
             if status != 200 {
                 bail!("calltray refused the {name} callback");
             }
+            if text.starts_with("ignored") {
+                bail!(
+                    "calltray ignored the call: extension {ext} is not in its `extensions`; \
+                     pass --ext with one of yours, or add it to the config"
+                );
+            }
             Ok(())
         };
     let pause = |secs: f64| std::thread::sleep(Duration::from_secs_f64(secs));

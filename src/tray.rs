@@ -243,7 +243,11 @@ impl TrayUi {
         }
         for (i, call) in recent.iter().enumerate() {
             let entry = Submenu::new(menu_text(&call.label), true);
-            let copy = MenuItem::with_id(format!("{COPY_PREFIX}{i}"), "Copy number", true, None);
+            let copy = if call.number.is_empty() {
+                MenuItem::new("No number to copy", false, None)
+            } else {
+                MenuItem::with_id(format!("{COPY_PREFIX}{i}"), "Copy number", true, None)
+            };
             if entry.append(&copy).is_ok() && self.recent_menu.append(&entry).is_ok() {
                 self.recent_items.push(entry);
             }

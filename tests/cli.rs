@@ -1,0 +1,705 @@
+//! The `calltray` command line, run as a user would: `--version`, `check`, `paths`, first run,
+//! a busy port, and `simulate` against a real headless agent in a private session.
+
+mod support;
+
+use std::path::Path;
+use std::process::ExitStatus;
+
+use support::*;
+
+/// What a finished `calltray` run printed.
+struct Run {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn show(&self) -> String {
+        format!(
+            "exit: {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.status, self.stdout, self.stderr
+        )
+    }
+
+    fn assert_success(&self, what: &str) {
+        assert!(self.status.success(), "{what} failed:\n{}", self.show());
+        self.assert_no_panic(what);
+    }
+
+    fn assert_failure(&self, what: &str) {
+        assert!(
+            !self.status.success() && self.status.code().is_some(),
+            "{what} should exit non-zero (not by a signal):\n{}",
+            self.show()
+        );
+        self.assert_no_panic(what);
+    }
+
+    fn assert_no_panic(&self, what: &str) {
+        for text in [&self.stdout, &self.stderr] {
+            assert!(
+                !text.contains("panicked") && !text.contains("internal error"),
+                "{what} panicked:\n{}",
+                self.show()
+            );
+        }
+    }
+}
+
+/// Runs `calltray ARGS...` to completion in `session` (within the default deadline).
+fn run(session: &Session, name: &str, args: &[&str]) -> Run {
+    let mut cmd = session.command(env!("CARGO_BIN_EXE_calltray"));
+    cmd.args(args);
+    let mut process = session.spawn(name, cmd);
+    let status = process
+        .wait_exit(DEFAULT_TIMEOUT)
+        .unwrap_or_else(|e| panic!("calltray {args:?} did not finish: {e}"));
+    Run {
+        status,
+        stdout: process.stdout(),
+        stderr: process.stderr(),
+    }
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("test paths are UTF-8")
+}
+
+/// Writes `text` as a config file in the session and returns its path.
+fn write_config(session: &Session, name: &str, text: &str) -> String {
+    let path = session.dir().join(name);
+    std::fs::write(&path, text).expect("writing a test config");
+    path_str(&path).to_string()
+}
+
+#[test]
+fn version_prints_the_version() {
+    let session = Session::start();
+    let r = run(&session, "version", &["--version"]);
+    r.assert_success("calltray --version");
+    assert_eq!(
+        r.stdout.trim(),
+        format!("calltray {}", env!("CARGO_PKG_VERSION")),
+        "{}",
+        r.show()
+    );
+}
+
+#[test]
+fn check_prints_the_three_callback_urls() {
+    let session = Session::start();
+    let config = write_config(
+        &session,
+        "ok.toml",
+        "extensions = [\"100\"]\n[listen]\naddress = \"127.0.0.1:18765\"\n",
+    );
+    let r = run(&session, "check", &["check", "--config", &config]);
+    r.assert_success("calltray check");
+    for url in [
+        "http://127.0.0.1:18765/init",
+        "http://127.0.0.1:18765/answered",
+        "http://127.0.0.1:18765/ended",
+    ] {
+        let line = r.stdout.lines().find(|l| l.trim_end().ends_with(url));
+        assert!(line.is_some(), "no line with {url}:\n{}", r.show());
+    }
+    assert!(r.stdout.contains(&config), "names the file:\n{}", r.show());
+
+    // Custom paths and a LAN address: the URLs say where to reach this computer.
+    let config = write_config(
+        &session,
+        "custom.toml",
+        "extensions = [\"100\"]\n[listen]\naddress = \"0.0.0.0:18766\"\n\
+         initiated_path = \"/ubity/start\"\nanswered_path = \"/ubity/up\"\nended_path = \"/ubity/down\"\n",
+    );
+    let r = run(&session, "check-custom", &["--config", &config, "check"]);
+    r.assert_success("calltray check (custom paths)");
+    for path in ["/ubity/start", "/ubity/up", "/ubity/down"] {
+        assert!(
+            r.stdout.contains(&format!(":18766{path}\n")),
+            "no URL ending in {path}:\n{}",
+            r.show()
+        );
+    }
+}
+
+#[test]
+fn check_with_a_secret_prints_the_secret_urls() {
+    let session = Session::start();
+    let secret = "q7Vd-2mKx_PzR4tWb9LcN0sa";
+    let config = write_config(
+        &session,
+        "secret.toml",
+        &format!(
+            "extensions = [\"100\"]\n[listen]\naddress = \"127.0.0.1:18765\"\nsecret = \"{secret}\"\n"
+        ),
+    );
+    let r = run(&session, "check", &["check", "--config", &config]);
+    r.assert_success("calltray check");
+    for path in ["init", "answered", "ended"] {
+        let url = format!("http://127.0.0.1:18765/{secret}/{path}");
+        assert!(
+            r.stdout.lines().any(|l| l.trim_end().ends_with(&url)),
+            "no line with {url}:\n{}",
+            r.show()
+        );
+    }
+}
+
+#[test]
+fn check_names_the_file_line_and_key_of_a_mistake() {
+    let session = Session::start();
+    let cases = [
+        (
+            "unknown-key.toml",
+            "extensions = [\"100\"]\n\n[listen]\nadress = \"127.0.0.1:8765\"\n",
+            4,
+            "adress",
+        ),
+        (
+            "wrong-type.toml",
+            "extensions = [\"100\"]\nring_timeout = \"soon\"\n",
+            2,
+            "ring_timeout",
+        ),
+        (
+            "bad-address.toml",
+            "extensions = [\"100\"]\n[listen]\naddress = \"localhost\"\n",
+            3,
+            "address",
+        ),
+        (
+            "bad-bool.toml",
+            "extensions = [\"100\"]\n[notify]\n\nmissed = \"yes\"\n",
+            4,
+            "missed",
+        ),
+        (
+            "short-secret.toml",
+            "extensions = [\"100\"]\n[listen]\nsecret = \"short\"\n",
+            3,
+            "secret",
+        ),
+        (
+            "top-level-typo.toml",
+            "extensions = [\"100\"]\nring_timout = 30\n",
+            2,
+            "ring_timout",
+        ),
+    ];
+    for (i, (file, text, line, key)) in cases.into_iter().enumerate() {
+        let config = write_config(&session, file, text);
+        let r = run(
+            &session,
+            &format!("check-{i}"),
+            &["check", "--config", &config],
+        );
+        let what = format!("check on {file}");
+        r.assert_failure(&what);
+        for needle in [config.clone(), format!("line {line}"), key.to_string()] {
+            assert!(
+                r.stderr.contains(&needle),
+                "{what}: stderr does not name {needle:?}:\n{}",
+                r.show()
+            );
+        }
+        assert!(
+            !r.stdout.contains("/init"),
+            "{what}: printed URLs for a broken config:\n{}",
+            r.show()
+        );
+    }
+
+    // Not TOML at all, and not UTF-8.
+    let config = write_config(&session, "syntax.toml", "extensions = [\"100\"]\n[listen\n");
+    let r = run(&session, "check-syntax", &["check", "--config", &config]);
+    r.assert_failure("check on a syntax error");
+    assert!(
+        r.stderr.contains(&config) && r.stderr.contains("line 2"),
+        "{}",
+        r.show()
+    );
+    let path = session.dir().join("latin1.toml");
+    std::fs::write(&path, b"extensions = [\"caf\xe9\"]\n").unwrap();
+    let r = run(
+        &session,
+        "check-latin1",
+        &["check", "--config", path_str(&path)],
+    );
+    r.assert_failure("check on a Latin-1 file");
+    assert!(r.stderr.contains(path_str(&path)), "{}", r.show());
+
+    // The agent itself refuses to start on a broken config, the same way.
+    let config = write_config(
+        &session,
+        "agent.toml",
+        "extensions = [\"100\"]\n\n[listen]\nadress = \"127.0.0.1:0\"\n",
+    );
+    let r = run(&session, "agent-bad", &["--headless", "--config", &config]);
+    r.assert_failure("the agent on a broken config");
+    assert!(
+        r.stderr.contains(&config) && r.stderr.contains("line 4") && r.stderr.contains("adress"),
+        "{}",
+        r.show()
+    );
+}
+
+#[test]
+fn first_run_writes_the_commented_default_and_says_where() {
+    let session = Session::start();
+    let path = session.dir().join("fresh/sub/config.toml");
+    assert!(!path.exists());
+    let r = run(&session, "first", &["check", "--config", path_str(&path)]);
+    r.assert_success("first run");
+    let written = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("no config written at {}: {e}\n{}", path.display(), r.show()));
+    assert!(written.contains("extensions = [\"100\"]"), "{written}");
+    assert!(
+        written
+            .lines()
+            .filter(|l| l.trim_start().starts_with('#'))
+            .count()
+            >= 5,
+        "the default is commented:\n{written}"
+    );
+    assert!(
+        r.stderr.contains(path_str(&path)) && r.stderr.contains("default config"),
+        "says where it wrote the default:\n{}",
+        r.show()
+    );
+
+    // The second run finds it and says nothing about writing.
+    let r = run(&session, "second", &["check", "--config", path_str(&path)]);
+    r.assert_success("second run");
+    assert!(!r.stderr.contains("default config"), "{}", r.show());
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), written);
+}
+
+#[test]
+fn paths_shows_config_data_and_logs() {
+    let session = Session::start();
+    let config = session.dir().join("elsewhere/my.toml");
+    let r = run(&session, "paths", &["paths", "--config", path_str(&config)]);
+    r.assert_success("calltray paths");
+    let line = |label: &str| -> String {
+        r.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(label))
+            .map(|rest| rest.trim().to_string())
+            .unwrap_or_else(|| panic!("no {label} line:\n{}", r.show()))
+    };
+    assert_eq!(line("config:"), path_str(&config), "{}", r.show());
+    let home = session.home();
+    for label in ["data:", "logs:"] {
+        let shown = line(label);
+        assert!(
+            shown.starts_with(path_str(&home)) && shown.contains("calltray"),
+            "{label} {shown:?} should be calltray's folder under the session's home {}",
+            home.display()
+        );
+    }
+    assert!(!config.exists(), "paths must not create the config");
+
+    // Without --config: the default file under the (session's) XDG config home.
+    let r = run(&session, "paths-default", &["paths"]);
+    r.assert_success("calltray paths (default)");
+    let config_line = r
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("config:"))
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    assert!(
+        config_line.starts_with(path_str(&session.config_home()))
+            && config_line.ends_with("config.toml"),
+        "{}",
+        r.show()
+    );
+}
+
+#[test]
+fn a_busy_port_is_reported_without_a_panic() {
+    let session = Session::start();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("binding a test port");
+    let address = taken.local_addr().unwrap();
+    let config = write_config(
+        &session,
+        "busy.toml",
+        &format!("extensions = [\"100\"]\n[listen]\naddress = \"{address}\"\n"),
+    );
+    let r = run(&session, "busy", &["--headless", "--config", &config]);
+    r.assert_failure("the agent on a busy port");
+    assert!(
+        r.stderr.contains("already in use") && r.stderr.contains(&address.to_string()),
+        "stderr should say port {address} is in use:\n{}",
+        r.show()
+    );
+    drop(taken);
+}
+
+/// A running headless agent, and a config that points `simulate` at it.
+fn agent_and_sim_config(session: &Session) -> (Agent, String) {
+    let agent = Agent::start(session, TEST_CONFIG, &["--headless"]);
+    let address = agent.base.trim_start_matches("http://").to_string();
+    let config = write_config(
+        session,
+        "sim.toml",
+        &format!("extensions = [\"100\"]\n[listen]\naddress = \"{address}\"\n"),
+    );
+    (agent, config)
+}
+
+/// The answer lines `simulate` printed: one per callback, each with its status.
+fn answer_lines(r: &Run) -> Vec<&str> {
+    r.stdout.lines().filter(|l| l.starts_with("Call")).collect()
+}
+
+fn assert_all_200(r: &Run, want: &[&str]) {
+    let lines = answer_lines(r);
+    let names: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap_or(""))
+        .collect();
+    assert_eq!(names, want, "{}", r.show());
+    for l in lines {
+        let status = l.split_whitespace().nth(1);
+        assert_eq!(status, Some("200"), "line {l:?}:\n{}", r.show());
+        assert!(l.contains("accepted:"), "line {l:?}:\n{}", r.show());
+    }
+}
+
+#[test]
+fn simulate_plays_an_incoming_call_to_the_agent() {
+    let session = Session::start();
+    let notes = NotificationServer::start(&session);
+    let (agent, config) = agent_and_sim_config(&session);
+    let r = run(
+        &session,
+        "simulate",
+        &[
+            "simulate",
+            "incoming",
+            "5145551212",
+            "--answer-after",
+            "0",
+            "--hangup-after",
+            "0",
+            "--config",
+            &config,
+        ],
+    );
+    r.assert_success("simulate incoming");
+    assert_all_200(&r, &["CallInitiated", "CallAnswered", "CallEnded"]);
+    let calls = notes
+        .wait_for(
+            |calls| calls.iter().any(|n| n.summary.starts_with("Call ended")),
+            DEFAULT_TIMEOUT,
+        )
+        .unwrap_or_else(|e| panic!("{e}\n{}", agent.process.logs()));
+    let summaries: Vec<&str> = calls.iter().map(|n| n.summary.as_str()).collect();
+    assert_eq!(
+        summaries,
+        ["Incoming call", "Call answered", "Call ended · 0:00"],
+        "{calls:#?}"
+    );
+    for n in &calls {
+        assert!(
+            n.body.contains("(514) 555-1212") && n.body.contains("ext 100"),
+            "{n:#?}"
+        );
+    }
+}
+
+#[test]
+fn simulate_missed_call() {
+    let session = Session::start();
+    let notes = NotificationServer::start(&session);
+    let (_agent, config) = agent_and_sim_config(&session);
+    let r = run(
+        &session,
+        "simulate",
+        &[
+            "simulate",
+            "incoming",
+            "4165550000",
+            "--answer-after",
+            "0",
+            "--hangup-after",
+            "0",
+            "--missed",
+            "--config",
+            &config,
+        ],
+    );
+    r.assert_success("simulate --missed");
+    assert_all_200(&r, &["CallInitiated", "CallEnded"]);
+    let missed = notes
+        .wait_for_summary("Missed call", DEFAULT_TIMEOUT)
+        .expect("a missed-call toast");
+    assert!(missed.body.contains("(416) 555-0000"), "{missed:#?}");
+    assert_eq!(missed.expire_timeout, 0, "{missed:#?}");
+    let summaries: Vec<String> = notes.calls().into_iter().map(|n| n.summary).collect();
+    assert_eq!(summaries, ["Incoming call", "Missed call"]);
+}
+
+#[test]
+fn simulate_with_post() {
+    let session = Session::start();
+    let notes = NotificationServer::start(&session);
+    let (_agent, config) = agent_and_sim_config(&session);
+    let r = run(
+        &session,
+        "simulate",
+        &[
+            "--config",
+            &config,
+            "simulate",
+            "incoming",
+            "+1 514 555 1212",
+            "--answer-after",
+            "0",
+            "--hangup-after",
+            "0",
+            "--post",
+        ],
+    );
+    r.assert_success("simulate --post");
+    assert_all_200(&r, &["CallInitiated", "CallAnswered", "CallEnded"]);
+    let ended = notes
+        .wait_for_summary("Call ended · 0:00", DEFAULT_TIMEOUT)
+        .expect("the end of the simulated call");
+    assert!(ended.body.contains("(514) 555-1212"), "{ended:#?}");
+}
+
+/// A stand-in for the agent that answers every request 200 and records its request line,
+/// so the test sees exactly what `simulate` sends. Serves `count` requests, then returns them.
+fn recording_server(count: usize) -> (u16, std::thread::JoinHandle<Vec<String>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding a test port");
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let handle = std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + DEFAULT_TIMEOUT;
+        let mut seen = Vec::new();
+        while seen.len() < count && std::time::Instant::now() < deadline {
+            let stream = match listener.accept() {
+                Ok((stream, _)) => stream,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                    continue;
+                }
+                Err(e) => panic!("accepting: {e}"),
+            };
+            stream.set_nonblocking(false).unwrap();
+            stream
+                .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+                .unwrap();
+            let mut reader = BufReader::new(stream);
+            let mut head = Vec::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push(line.trim_end().to_string());
+            }
+            seen.push(head.first().cloned().unwrap_or_default());
+            let body = "accepted: recorded\n";
+            let _ = write!(
+                reader.get_mut(),
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+        seen
+    });
+    (port, handle)
+}
+
+#[test]
+fn simulate_sends_what_ubity_sends() {
+    let session = Session::start();
+    for (i, (flags, method, paths)) in [
+        (&[][..], "GET", &["/init", "/answered", "/ended"][..]),
+        (
+            &["--post"][..],
+            "POST",
+            &["/init", "/answered", "/ended"][..],
+        ),
+        (&["--missed"][..], "GET", &["/init", "/ended"][..]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (port, server) = recording_server(paths.len());
+        let config = write_config(
+            &session,
+            &format!("recorded-{i}.toml"),
+            &format!("extensions = [\"100\"]\n[listen]\naddress = \"127.0.0.1:{port}\"\n"),
+        );
+        let mut args = vec![
+            "simulate",
+            "incoming",
+            "5145551212",
+            "--answer-after",
+            "0",
+            "--hangup-after",
+            "0",
+            "--config",
+            &config,
+        ];
+        args.extend_from_slice(flags);
+        let r = run(&session, &format!("simulate-{i}"), &args);
+        r.assert_success(&format!("simulate {flags:?}"));
+        let seen = server.join().expect("the recording server");
+        assert_eq!(
+            seen.len(),
+            paths.len(),
+            "{flags:?}: {seen:#?}\n{}",
+            r.show()
+        );
+        let callid = seen[0]
+            .split(['?', '&', ' '])
+            .find_map(|p| p.strip_prefix("callid="))
+            .unwrap_or_else(|| panic!("no callid in {:?}", seen[0]))
+            .to_string();
+        for (line, path) in seen.iter().zip(paths) {
+            assert!(
+                line.starts_with(&format!("{method} {path}?")),
+                "{flags:?}: expected {method} {path}, got {line:?}"
+            );
+            for part in [
+                format!("callid={callid}"),
+                "type=incoming".to_string(),
+                "caller=5145551212".to_string(),
+                "callee=100".to_string(),
+            ] {
+                assert!(line.contains(&part), "{flags:?}: {line:?} lacks {part}");
+            }
+        }
+        assert!(
+            seen.last().unwrap().contains("duration=0"),
+            "{flags:?}: {seen:#?}"
+        );
+    }
+}
+
+#[test]
+fn simulate_with_nothing_listening_says_calltray_is_not_reachable() {
+    let session = Session::start();
+    // A port that was free a moment ago and that nobody listens on now.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("binding a test port");
+        l.local_addr().unwrap().port()
+    };
+    let config = write_config(
+        &session,
+        "nobody.toml",
+        &format!("extensions = [\"100\"]\n[listen]\naddress = \"127.0.0.1:{port}\"\n"),
+    );
+    let r = run(
+        &session,
+        "simulate",
+        &[
+            "simulate",
+            "incoming",
+            "5145551212",
+            "--answer-after",
+            "0",
+            "--hangup-after",
+            "0",
+            "--config",
+            &config,
+        ],
+    );
+    r.assert_failure("simulate with no agent");
+    assert!(
+        r.stderr.contains("cannot reach calltray") && r.stderr.contains(&port.to_string()),
+        "{}",
+        r.show()
+    );
+    assert!(answer_lines(&r).is_empty(), "{}", r.show());
+}
+
+#[test]
+fn simulate_reports_a_refusal() {
+    // A secret mismatch is a 404, which simulate must report as a failure, not carry on past.
+    let session = Session::start();
+    let agent = Agent::start(
+        &session,
+        "extensions = [\"100\"]\n[listen]\naddress = \"127.0.0.1:0\"\nsecret = \"aaaaaaaaaaaaaaaaaaaaaaaa\"\n",
+        &["--headless"],
+    );
+    let address = agent.base.trim_start_matches("http://");
+    let config = write_config(
+        &session,
+        "wrong-secret.toml",
+        &format!(
+            "extensions = [\"100\"]\n[listen]\naddress = \"{address}\"\nsecret = \"bbbbbbbbbbbbbbbbbbbbbbbb\"\n"
+        ),
+    );
+    let r = run(
+        &session,
+        "simulate",
+        &[
+            "simulate",
+            "incoming",
+            "5145551212",
+            "--answer-after",
+            "0",
+            "--hangup-after",
+            "0",
+            "--config",
+            &config,
+        ],
+    );
+    r.assert_failure("simulate against the wrong secret");
+    let lines = answer_lines(&r);
+    assert_eq!(lines.len(), 1, "stops at the first refusal:\n{}", r.show());
+    assert!(lines[0].contains("404"), "{}", r.show());
+    assert!(r.stderr.contains("refused"), "{}", r.show());
+}
+
+#[test]
+fn simulate_for_an_extension_that_is_not_mine_says_so() {
+    let session = Session::start();
+    let agent = Agent::start(&session, TEST_CONFIG, &["--headless"]);
+    let address = agent.base.trim_start_matches("http://");
+    let config = write_config(
+        &session,
+        "simulate.toml",
+        &format!("extensions = [\"100\"]\n[listen]\naddress = \"{address}\"\n"),
+    );
+    let r = run(
+        &session,
+        "simulate",
+        &[
+            "simulate",
+            "incoming",
+            "5145551212",
+            "--ext",
+            "200",
+            "--answer-after",
+            "0",
+            "--hangup-after",
+            "0",
+            "--config",
+            &config,
+        ],
+    );
+    r.assert_failure("simulate for somebody else's extension");
+    assert_eq!(
+        answer_lines(&r).len(),
+        1,
+        "stops at the first answer:\n{}",
+        r.show()
+    );
+    assert!(
+        r.stderr.contains("ignored the call: extension 200"),
+        "{}",
+        r.show()
+    );
+}
