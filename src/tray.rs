@@ -201,6 +201,10 @@ impl TrayUi {
         if let Err(e) = self.icon.set_tooltip(Some(&view.tooltip)) {
             tracing::debug!("tooltip not set: {e}");
         }
+        // On Linux the title is appindicator's label, drawn beside the icon in the panel:
+        // the status would crowd the panel there, and the menu's first line already shows it.
+        #[cfg(not(target_os = "linux"))]
+        self.icon.set_title(Some(&view.status));
         if view.icon != self.shown_icon {
             match icon_for(view.icon)
                 .and_then(|i| self.icon.set_icon(Some(i)).map_err(|e| e.to_string()))
