@@ -197,11 +197,11 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
         ""
     };
     tracing::info!(
-        "callback paths: {shown_prefix}{} {shown_prefix}{} {shown_prefix}{}; watching extension(s) {}",
+        "callback paths: {shown_prefix}{} {shown_prefix}{} {shown_prefix}{}; watching {} extension(s) (`calltray check` lists them)",
         config.listen.initiated_path,
         config.listen.answered_path,
         config.listen.ended_path,
-        config.extensions.join(", ")
+        config.extensions.len()
     );
     let toasts = notifier::spawn().context("cannot start the notifier thread")?;
 

@@ -63,6 +63,21 @@ fn run(session: &Session, name: &str, args: &[&str]) -> Run {
     }
 }
 
+/// Runs `calltray simulate ARGS...` with no pauses against the agent `config` points at.
+fn simulate(session: &Session, config: &str, args: &[&str]) -> Run {
+    let mut all = vec!["simulate"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&[
+        "--answer-after",
+        "0",
+        "--hangup-after",
+        "0",
+        "--config",
+        config,
+    ]);
+    run(session, "simulate", &all)
+}
+
 fn path_str(path: &Path) -> &str {
     path.to_str().expect("test paths are UTF-8")
 }
@@ -376,21 +391,7 @@ fn simulate_plays_an_incoming_call_to_the_agent() {
     let session = Session::start();
     let notes = NotificationServer::start(&session);
     let (agent, config) = agent_and_sim_config(&session);
-    let r = run(
-        &session,
-        "simulate",
-        &[
-            "simulate",
-            "incoming",
-            "5145551212",
-            "--answer-after",
-            "0",
-            "--hangup-after",
-            "0",
-            "--config",
-            &config,
-        ],
-    );
+    let r = simulate(&session, &config, &["incoming", "5145551212"]);
     r.assert_success("simulate incoming");
     assert_all_200(&r, &["CallInitiated", "CallAnswered", "CallEnded"]);
     let calls = notes
@@ -418,22 +419,7 @@ fn simulate_missed_call() {
     let session = Session::start();
     let notes = NotificationServer::start(&session);
     let (_agent, config) = agent_and_sim_config(&session);
-    let r = run(
-        &session,
-        "simulate",
-        &[
-            "simulate",
-            "incoming",
-            "4165550000",
-            "--answer-after",
-            "0",
-            "--hangup-after",
-            "0",
-            "--missed",
-            "--config",
-            &config,
-        ],
-    );
+    let r = simulate(&session, &config, &["incoming", "4165550000", "--missed"]);
     r.assert_success("simulate --missed");
     assert_all_200(&r, &["CallInitiated", "CallEnded"]);
     let missed = notes
@@ -450,21 +436,10 @@ fn simulate_with_post() {
     let session = Session::start();
     let notes = NotificationServer::start(&session);
     let (_agent, config) = agent_and_sim_config(&session);
-    let r = run(
+    let r = simulate(
         &session,
-        "simulate",
-        &[
-            "--config",
-            &config,
-            "simulate",
-            "incoming",
-            "+1 514 555 1212",
-            "--answer-after",
-            "0",
-            "--hangup-after",
-            "0",
-            "--post",
-        ],
+        &config,
+        &["incoming", "+1 514 555 1212", "--post"],
     );
     r.assert_success("simulate --post");
     assert_all_200(&r, &["CallInitiated", "CallAnswered", "CallEnded"]);
@@ -600,21 +575,7 @@ fn simulate_with_nothing_listening_says_calltray_is_not_reachable() {
         "nobody.toml",
         &format!("extensions = [\"100\"]\n[listen]\naddress = \"127.0.0.1:{port}\"\n"),
     );
-    let r = run(
-        &session,
-        "simulate",
-        &[
-            "simulate",
-            "incoming",
-            "5145551212",
-            "--answer-after",
-            "0",
-            "--hangup-after",
-            "0",
-            "--config",
-            &config,
-        ],
-    );
+    let r = simulate(&session, &config, &["incoming", "5145551212"]);
     r.assert_failure("simulate with no agent");
     assert!(
         r.stderr.contains("cannot reach calltray") && r.stderr.contains(&port.to_string()),
@@ -641,21 +602,7 @@ fn simulate_reports_a_refusal() {
             "extensions = [\"100\"]\n[listen]\naddress = \"{address}\"\nsecret = \"bbbbbbbbbbbbbbbbbbbbbbbb\"\n"
         ),
     );
-    let r = run(
-        &session,
-        "simulate",
-        &[
-            "simulate",
-            "incoming",
-            "5145551212",
-            "--answer-after",
-            "0",
-            "--hangup-after",
-            "0",
-            "--config",
-            &config,
-        ],
-    );
+    let r = simulate(&session, &config, &["incoming", "5145551212"]);
     r.assert_failure("simulate against the wrong secret");
     let lines = answer_lines(&r);
     assert_eq!(lines.len(), 1, "stops at the first refusal:\n{}", r.show());
@@ -673,22 +620,10 @@ fn simulate_for_an_extension_that_is_not_mine_says_so() {
         "simulate.toml",
         &format!("extensions = [\"100\"]\n[listen]\naddress = \"{address}\"\n"),
     );
-    let r = run(
+    let r = simulate(
         &session,
-        "simulate",
-        &[
-            "simulate",
-            "incoming",
-            "5145551212",
-            "--ext",
-            "200",
-            "--answer-after",
-            "0",
-            "--hangup-after",
-            "0",
-            "--config",
-            &config,
-        ],
+        &config,
+        &["incoming", "5145551212", "--ext", "200"],
     );
     r.assert_failure("simulate for somebody else's extension");
     assert_eq!(
