@@ -7,10 +7,11 @@
 
 use crate::config::Config;
 use crate::event::CallEvent;
+use crate::notifier::NotifierMsg;
 use crate::tracker::{CallTracker, Time, Update};
-use crate::view::{self, Toast, TrayView};
+use crate::view::{self, TrayView};
 use chrono::{TimeDelta, Utc};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Duration;
 
 /// Messages to the core loop.
@@ -20,7 +21,7 @@ pub enum AgentMsg {
     Event(CallEvent, Time),
     /// The user has looked at their missed calls.
     MarkSeen,
-    /// Stop the loop.
+    /// Stop the loop (Quit in the menu, or a termination signal).
     Quit,
 }
 
@@ -29,7 +30,7 @@ pub const QUEUE_DEPTH: usize = 4096;
 
 /// Where the core loop's output goes.
 pub struct Outputs {
-    pub toasts: Sender<Toast>,
+    pub toasts: Sender<NotifierMsg>,
     /// The tray, when there is one: called with every new view.
     pub tray: Option<Box<dyn FnMut(TrayView) + Send>>,
 }
@@ -62,7 +63,10 @@ pub fn run(config: &Config, listening: String, inbox: Receiver<AgentMsg>, mut ou
                 }
             }
             Ok(AgentMsg::MarkSeen) => tracker.mark_seen(),
-            Ok(AgentMsg::Quit) | Err(RecvTimeoutError::Disconnected) => return,
+            Ok(AgentMsg::Quit) | Err(RecvTimeoutError::Disconnected) => {
+                withdraw_sticky_toasts(&out);
+                return;
+            }
             Err(RecvTimeoutError::Timeout) => {}
         }
         for update in tracker.expire(Utc::now()) {
@@ -96,5 +100,16 @@ fn announce(update: &Update, config: &Config, out: &Outputs) {
         "call"
     );
     // The notifier outlives the loop; a send can only fail while the process is exiting.
-    let _ = out.toasts.send(view::toast_for(update, &config.notify));
+    let _ = out
+        .toasts
+        .send(NotifierMsg::Show(view::toast_for(update, &config.notify)));
+}
+
+/// A ringing or missed-call toast must not outlive calltray: nothing could replace it.
+/// Waits a little for the notifier, which may be stuck on a service that does not answer.
+fn withdraw_sticky_toasts(out: &Outputs) {
+    let (done, wait) = channel();
+    if out.toasts.send(NotifierMsg::CloseSticky(done)).is_ok() {
+        let _ = wait.recv_timeout(Duration::from_secs(2));
+    }
 }

@@ -3,7 +3,7 @@
 //! A person edits this file, so every mistake is reported the way they would look for it:
 //! the file, the line, the key, and what would be right. Nothing in it can make calltray panic.
 
-use crate::event::{MAX_PARTY_LEN, is_forbidden_in_id};
+use crate::event::{MAX_PARTY_LEN, is_forbidden_in_id, is_markup};
 use crate::number;
 use serde::Deserialize;
 use std::fmt;
@@ -164,11 +164,23 @@ impl Config {
         let mut extensions = Vec::new();
         for ext in &raw.extensions {
             let n = number::normalize(ext);
-            if n.is_empty() || n.len() > MAX_PARTY_LEN || n.chars().any(is_forbidden_in_id) {
+            let shown = ext.escape_debug();
+            let problem = if n.is_empty() {
+                Some(format!("{shown:?} is empty"))
+            } else if n.chars().count() > MAX_PARTY_LEN {
+                Some(format!(
+                    "\"{shown}\" is too long (at most {MAX_PARTY_LEN} characters)"
+                ))
+            } else if n.chars().any(|c| is_forbidden_in_id(c) || is_markup(c)) {
+                Some(format!("\"{shown}\" has characters no extension can have"))
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
                 return Err(locate(
                     Some("extensions"),
                     None,
-                    format!("`{ext}` is not an extension; write it as Ubity does, such as \"100\""),
+                    format!("{problem}; write each extension as Ubity does, such as \"100\""),
                 ));
             }
             if !extensions.contains(&n) {
@@ -237,6 +249,8 @@ impl Config {
             let path = value.trim().to_string();
             let valid = path.len() > 1
                 && path.starts_with('/')
+                && !path.contains("//")
+                && !path.split('/').any(|seg| seg == "." || seg == "..")
                 && path
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.' | '~'));
@@ -284,31 +298,42 @@ impl Config {
     /// Reads the config at `path`, first writing the commented default there if no file
     /// exists yet. The flag says whether it was just created, so the caller can tell the user.
     pub fn load_or_create(path: &Path) -> Result<(Config, bool), ConfigError> {
-        let io_error = |what: &str, e: std::io::Error| ConfigError {
-            file: path.to_path_buf(),
-            line: None,
-            key: None,
-            message: format!("{what}: {e}"),
-        };
-        let created = if path.exists() {
-            false
-        } else {
+        let created = !path.exists();
+        if created {
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir)
-                    .map_err(|e| io_error("cannot create the config folder", e))?;
+                    .map_err(|e| io_error(path, "cannot create the config folder", e))?;
             }
             std::fs::write(path, DEFAULT_FILE)
-                .map_err(|e| io_error("cannot write the default config", e))?;
-            true
-        };
-        let bytes = std::fs::read(path).map_err(|e| io_error("cannot read", e))?;
+                .map_err(|e| io_error(path, "cannot write the default config", e))?;
+        }
+        Ok((Config::load(path)?, created))
+    }
+
+    /// Reads the config at `path`, which must exist: commands other than the agent itself
+    /// leave the user's folders as they are.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                ConfigError {
+                    file: path.to_path_buf(),
+                    line: None,
+                    key: None,
+                    message: "no config file here yet; run `calltray` once to create the \
+                              default one, or name another with --config"
+                        .into(),
+                }
+            } else {
+                io_error(path, "cannot read", e)
+            }
+        })?;
         let text = String::from_utf8(bytes).map_err(|_| ConfigError {
             file: path.to_path_buf(),
             line: None,
             key: None,
             message: "the file is not UTF-8 text".into(),
         })?;
-        Ok((Config::parse(&text, path)?, created))
+        Config::parse(&text, path)
     }
 
     /// Whether `extension` (as it came in a callback) is one of the user's.
@@ -318,12 +343,29 @@ impl Config {
     }
 }
 
+fn io_error(path: &Path, what: &str, e: std::io::Error) -> ConfigError {
+    ConfigError {
+        file: path.to_path_buf(),
+        line: None,
+        key: None,
+        message: format!("{what}: {e}"),
+    }
+}
+
 /// serde's type names, said the way a person editing the file would.
 fn plain_words(message: &str) -> String {
     message
         .replace("expected u64", "expected a whole number")
         .replace("expected a sequence", "expected a list such as [\"100\"]")
         .replace("expected a boolean", "expected true or false")
+        .replace(
+            "expected struct RawListen",
+            "expected a table: write it as [listen]",
+        )
+        .replace(
+            "expected struct NotifyPrefs",
+            "expected a table: write it as [notify]",
+        )
 }
 
 /// 1-based line number of a byte offset.
@@ -463,6 +505,25 @@ mod tests {
                 3,
                 "notify.missed",
                 "invalid type",
+            ),
+            (
+                "extensions = [\"1<b>\"]\n",
+                1,
+                "extensions",
+                "characters no extension",
+            ),
+            ("extensions = [\"1\\u0007\"]\n", 1, "extensions", "\\u{7}"),
+            (
+                "extensions = [\"100\"]\n[listen]\ninitiated_path = \"/../init\"\n",
+                3,
+                "listen.initiated_path",
+                "not a URL path",
+            ),
+            (
+                "extensions = [\"100\"]\nlisten = 5\n",
+                2,
+                "listen",
+                "[listen]",
             ),
         ];
         for (text, line, key, words) in table {

@@ -104,8 +104,9 @@ impl CallEvent {
         let duration = match params.get("duration").map(str::trim) {
             None | Some("") => None,
             Some(text) => Some(
-                text.parse::<u32>()
-                    .ok()
+                Some(text)
+                    .filter(|t| t.bytes().all(|b| b.is_ascii_digit()))
+                    .and_then(|t| t.parse::<u32>().ok())
                     .filter(|d| *d <= MAX_DURATION_SECS)
                     .ok_or_else(|| BadEvent::BadDuration(printable(text)))?,
             ),
@@ -189,24 +190,33 @@ fn present<'a>(params: &'a Params, name: &'static str, max: usize) -> Result<&'a
 /// sent, and a call with an unknown party must still be shown rather than refused.
 fn party<'a>(params: &'a Params, name: &'static str) -> Result<&'a str, BadEvent> {
     let value = present(params, name, MAX_PARTY_LEN)?;
-    if value
-        .chars()
-        .any(|c| matches!(c, '<' | '>' | '&' | '"' | '\''))
-    {
+    if value.chars().any(is_markup) {
         return Err(BadEvent::BadCharacters(name));
     }
     Ok(value)
 }
 
-/// Characters that have no place in an identifier or a number: controls and the invisible
-/// formatting marks that can reorder how text is displayed.
-pub fn is_forbidden_in_id(c: char) -> bool {
-    c.is_control() || is_bidi_control(c)
+/// The characters notification bodies give meaning to; none belongs in a phone number.
+pub fn is_markup(c: char) -> bool {
+    matches!(c, '<' | '>' | '&' | '"' | '\'')
 }
 
-/// Unicode's explicit direction marks, embeddings, overrides and isolates.
-pub fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+/// Characters that have no place in an identifier or a number: controls, and the invisible
+/// marks that can hide text, break lines, or reorder how a line is displayed.
+pub fn is_forbidden_in_id(c: char) -> bool {
+    c.is_control() || is_invisible_format(c)
+}
+
+/// Unicode's invisible formatting characters: direction marks, embeddings, overrides and
+/// isolates; zero-width spaces and joiners; line and paragraph separators; soft hyphen,
+/// fillers, variation selectors and tags.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E0FFF}')
 }
 
 #[cfg(test)]
@@ -326,6 +336,18 @@ mod tests {
             (
                 "callid=A%0A&type=incoming&caller=1&callee=2",
                 BadCharacters("callid"),
+            ),
+            (
+                "callid=A&type=incoming&caller=514%E2%80%A8FAKE&callee=2",
+                BadCharacters("caller"),
+            ),
+            (
+                "callid=A&type=incoming&caller=%E2%80%8B&callee=2",
+                BadCharacters("caller"),
+            ),
+            (
+                "callid=A&type=incoming&caller=1&callee=2&duration=%2B5",
+                BadDuration("+5".into()),
             ),
         ];
         for (query, want) in table {

@@ -12,9 +12,9 @@ use crate::params::{ParamError, Params};
 use chrono::Utc;
 use std::io::Read;
 use std::net::{SocketAddr, TcpListener};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{SyncSender, TrySendError};
+use std::sync::mpsc::{Sender, SyncSender, TrySendError, channel};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use thiserror::Error;
 use tiny_http::{Header, Method, Request, Response, Server};
@@ -25,6 +25,11 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 pub const MAX_URL_BYTES: usize = 8 * 1024;
 /// Threads answering requests; each request is a few microseconds of work.
 const WORKERS: usize = 4;
+/// Threads that finish off requests whose body was refused unread.
+const DRAINERS: usize = 2;
+/// How long a read or write on a connection may wait before it fails, so that a client that
+/// goes quiet cannot hold a thread for good.
+pub const SOCKET_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// What a request turned out to be, once judged.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,29 +89,10 @@ pub struct RequestParts<'a> {
 /// Decides what a request is and whether it is acceptable. Unknown paths and wrong secrets
 /// get the same 404, before the method is even looked at, so probing learns nothing.
 pub fn judge(req: &RequestParts<'_>, config: &Config) -> Result<Verdict, Refusal> {
-    if req.url.len() > MAX_URL_BYTES {
-        return Err(Refusal::new(
-            414,
-            format!("URL longer than {MAX_URL_BYTES} bytes"),
-        ));
-    }
-    let (path, query) = req.url.split_once('?').unwrap_or((req.url, ""));
-    if path == "/health" {
-        return match req.method {
-            "GET" | "HEAD" => Ok(Verdict::Health),
-            _ => Err(Refusal::method_not_allowed(
-                "method not allowed: /health answers GET",
-                "GET, HEAD",
-            )),
-        };
-    }
-    let kind = route(path, config).ok_or_else(Refusal::not_found)?;
-    if req.method != "GET" && req.method != "POST" {
-        return Err(Refusal::method_not_allowed(
-            "method not allowed: callbacks use GET or POST",
-            "GET, POST",
-        ));
-    }
+    let Some(kind) = preflight(req.method, req.url, config)? else {
+        return Ok(Verdict::Health);
+    };
+    let query = req.url.split_once('?').map(|(_, q)| q).unwrap_or("");
     let mut params = Params::default();
     params.add_encoded(query)?;
     if req.method == "POST" {
@@ -119,6 +105,36 @@ pub fn judge(req: &RequestParts<'_>, config: &Config) -> Result<Verdict, Refusal
     } else {
         Ok(Verdict::Ignore(event))
     }
+}
+
+/// What can be decided from the request line alone: the event a callback path is for, or
+/// `None` for the health page. Run before any body is read, so that a wrong path or secret
+/// costs the sender a 404 and costs calltray nothing.
+pub fn preflight(method: &str, url: &str, config: &Config) -> Result<Option<EventKind>, Refusal> {
+    if url.len() > MAX_URL_BYTES {
+        return Err(Refusal::new(
+            414,
+            format!("URL longer than {MAX_URL_BYTES} bytes"),
+        ));
+    }
+    let path = url.split_once('?').map(|(p, _)| p).unwrap_or(url);
+    if path == "/health" {
+        return match method {
+            "GET" | "HEAD" => Ok(None),
+            _ => Err(Refusal::method_not_allowed(
+                "method not allowed: /health answers GET",
+                "GET, HEAD",
+            )),
+        };
+    }
+    let kind = route(path, config).ok_or_else(Refusal::not_found)?;
+    if method != "GET" && method != "POST" {
+        return Err(Refusal::method_not_allowed(
+            "method not allowed: callbacks use GET or POST",
+            "GET, POST",
+        ));
+    }
+    Ok(Some(kind))
 }
 
 /// Which event a path is for, if it is one of the configured callback paths.
@@ -160,6 +176,23 @@ pub enum ListenError {
     },
 }
 
+/// Binds the listening socket with read and write timeouts, which accepted connections
+/// inherit on Linux: tiny_http sets none of its own.
+fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(
+        Domain::for_address(address),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )?;
+    socket.set_reuse_address(true)?;
+    socket.set_read_timeout(Some(SOCKET_TIMEOUT))?;
+    socket.set_write_timeout(Some(SOCKET_TIMEOUT))?;
+    socket.bind(&address.into())?;
+    socket.listen(128)?;
+    Ok(socket.into())
+}
+
 /// The running listener.
 pub struct Listener {
     /// The address actually bound (the port is chosen by the system when 0 was asked for).
@@ -173,12 +206,14 @@ struct Shared {
     started: Instant,
     /// Milliseconds after `started` of the last valid callback, plus one; 0 for none yet.
     last_callback: AtomicU64,
+    /// Answers whose request body was never read, for the drainer threads.
+    drain: Sender<(Request, Response<std::io::Cursor<Vec<u8>>>)>,
 }
 
 /// Binds the configured address and starts answering requests on background threads.
 pub fn start(config: Arc<Config>, agent: SyncSender<AgentMsg>) -> Result<Listener, ListenError> {
     let address = config.listen.address;
-    let socket = TcpListener::bind(address).map_err(|source| match source.kind() {
+    let socket = bind(address).map_err(|source| match source.kind() {
         std::io::ErrorKind::AddrInUse => ListenError::InUse { address },
         std::io::ErrorKind::PermissionDenied => ListenError::Denied { address },
         std::io::ErrorKind::AddrNotAvailable => ListenError::NotLocal { address },
@@ -192,11 +227,32 @@ pub fn start(config: Arc<Config>, agent: SyncSender<AgentMsg>) -> Result<Listene
         source: std::io::Error::other(e.to_string()),
     })?;
     let server = Arc::new(server);
+    let (drain, drained) = channel::<(Request, Response<std::io::Cursor<Vec<u8>>>)>();
+    let drained = Arc::new(Mutex::new(drained));
+    for i in 0..DRAINERS {
+        let drained = Arc::clone(&drained);
+        std::thread::Builder::new()
+            .name(format!("http-drain-{i}"))
+            .spawn(move || {
+                loop {
+                    let next = match drained.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    match next {
+                        Ok((request, response)) => send(request, response),
+                        Err(_) => return,
+                    }
+                }
+            })
+            .map_err(|source| ListenError::Other { address, source })?;
+    }
     let shared = Arc::new(Shared {
         config,
         agent,
         started: Instant::now(),
         last_callback: AtomicU64::new(0),
+        drain,
     });
     for i in 0..WORKERS {
         let server = Arc::clone(&server);
@@ -216,7 +272,8 @@ pub fn start(config: Arc<Config>, agent: SyncSender<AgentMsg>) -> Result<Listene
 /// Judges one request, hands over its event, and answers it.
 fn answer(mut request: Request, shared: &Shared) {
     let mut allow = None;
-    let (status, text, content_type) = match read_and_judge(&mut request, shared) {
+    let mut body_read = false;
+    let (status, text, content_type) = match read_and_judge(&mut request, shared, &mut body_read) {
         Ok(Verdict::Health) => (200, health_json(shared), "application/json"),
         Ok(Verdict::Ignore(event)) => {
             shared.note_callback();
@@ -267,12 +324,34 @@ fn answer(mut request: Request, shared: &Shared) {
     if let Some(h) = allow.and_then(|methods| Header::from_bytes("Allow", methods).ok()) {
         response.add_header(h);
     }
+    let chunked = request
+        .headers()
+        .iter()
+        .any(|h| h.field.equiv("Transfer-Encoding"));
+    let unread_body = !body_read && request.body_length().map_or(chunked, |n| n > 0);
+    if unread_body {
+        // tiny_http reads an unread body to its end once the request is answered; a sender
+        // that never sends it would hold this thread. A drainer thread waits instead.
+        if let Err(returned) = shared.drain.send((request, response)) {
+            let (request, response) = returned.0;
+            send(request, response);
+        }
+    } else {
+        send(request, response);
+    }
+}
+
+fn send(request: Request, response: Response<std::io::Cursor<Vec<u8>>>) {
     if let Err(e) = request.respond(response) {
         tracing::debug!("could not send a response: {e}");
     }
 }
 
-fn read_and_judge(request: &mut Request, shared: &Shared) -> Result<Verdict, Refusal> {
+fn read_and_judge(
+    request: &mut Request,
+    shared: &Shared,
+    body_read: &mut bool,
+) -> Result<Verdict, Refusal> {
     let method = match request.method() {
         Method::Get => "GET",
         Method::Head => "HEAD",
@@ -284,6 +363,8 @@ fn read_and_judge(request: &mut Request, shared: &Shared) -> Result<Verdict, Ref
         .iter()
         .find(|h| h.field.equiv("Content-Type"))
         .map(|h| h.value.as_str().to_string());
+    let url = request.url().to_string();
+    preflight(method, &url, &shared.config)?;
     let mut body = Vec::new();
     if method == "POST" {
         if request.body_length().is_some_and(|n| n > MAX_BODY_BYTES) {
@@ -292,6 +373,7 @@ fn read_and_judge(request: &mut Request, shared: &Shared) -> Result<Verdict, Ref
                 format!("body larger than {MAX_BODY_BYTES} bytes"),
             ));
         }
+        *body_read = true;
         request
             .as_reader()
             .take(MAX_BODY_BYTES as u64 + 1)
@@ -304,7 +386,6 @@ fn read_and_judge(request: &mut Request, shared: &Shared) -> Result<Verdict, Ref
             ));
         }
     }
-    let url = request.url().to_string();
     judge(
         &RequestParts {
             method,

@@ -127,7 +127,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Check) => {
-            let config = load(&path)?;
+            let config = Config::load(&path)?;
             println!("{}: OK", path.display());
             println!("extensions: {}", config.extensions.join(", "));
             println!("listening on: {}", config.listen.address);
@@ -156,7 +156,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Simulate(args)) => {
-            let config = load(&path)?;
+            let config = Config::load(&path)?;
             let plan = simulate::Plan {
                 direction: match args.direction {
                     Way::Incoming => Direction::Incoming,
@@ -204,6 +204,11 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
         config.extensions.len()
     );
     let toasts = notifier::spawn().context("cannot start the notifier thread")?;
+    let on_signal = tx.clone();
+    ctrlc::set_handler(move || {
+        let _ = on_signal.send(AgentMsg::Quit);
+    })
+    .context("cannot set up the termination signal handler")?;
 
     if no_tray.is_some() {
         agent::run(&config, listening, rx, Outputs { toasts, tray: None });
@@ -215,9 +220,13 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
         tray: Some(tray.view_sink()),
     };
     let core_config = Arc::clone(&config);
+    let exit_tray = tray.exit_sink();
     std::thread::Builder::new()
         .name("agent".into())
-        .spawn(move || agent::run(&core_config, listening, rx, outputs))
+        .spawn(move || {
+            agent::run(&core_config, listening, rx, outputs);
+            exit_tray();
+        })
         .context("cannot start the agent thread")?;
     tray.run(tx, path.to_path_buf())
 }

@@ -34,6 +34,9 @@ pub fn display(raw: &str) -> String {
     if n.is_empty() {
         return "Unknown number".into();
     }
+    if is_international(raw) {
+        return raw.trim().to_string();
+    }
     let all_digits = !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
     if all_digits && n.len() == 10 {
         format!("({}) {}-{}", &n[0..3], &n[3..6], &n[6..])
@@ -49,10 +52,22 @@ pub fn display(raw: &str) -> String {
 pub fn dialable(raw: &str) -> String {
     let n = normalize(raw);
     if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) {
-        n
+        if is_international(raw) {
+            format!("+{n}")
+        } else {
+            n
+        }
     } else {
         raw.trim().to_string()
     }
+}
+
+/// A number written with `+` and a country code other than North America's `1`: it is not
+/// a North American number even when it has ten digits (`+5114261234` is in Peru).
+fn is_international(raw: &str) -> bool {
+    raw.trim()
+        .strip_prefix('+')
+        .is_some_and(|rest| !rest.trim_start().starts_with('1'))
 }
 
 #[cfg(test)]
@@ -87,6 +102,9 @@ mod tests {
             ("123456", "ext 123456"),
             ("1234567", "1234567"),
             ("+33142764978", "+33142764978"),
+            ("+44 20 7946 0958", "+44 20 7946 0958"),
+            ("+5145551212", "+5145551212"),
+            ("+1 514 555 1212", "(514) 555-1212"),
             ("anonymous", "anonymous"),
             ("", "Unknown number"),
         ];
@@ -99,5 +117,6 @@ mod tests {
     fn dialable_keeps_digits_only_for_numbers() {
         assert_eq!(dialable("+1 (514) 555-1212"), "5145551212");
         assert_eq!(dialable("anonymous"), "anonymous");
+        assert_eq!(dialable("+44 20 7946 0958"), "+442079460958");
     }
 }

@@ -18,6 +18,8 @@ pub type Time = DateTime<Utc>;
 
 /// Most calls followed at once; beyond this the oldest is dropped, so a flood cannot grow memory.
 pub const MAX_LIVE_CALLS: usize = 256;
+/// Most echoed parameters kept with one call.
+pub const MAX_EXTRA_PER_CALL: usize = 32;
 /// How many ended calls are remembered, so late or repeated events for them are recognised.
 pub const FINISHED_MEMORY: usize = 4096;
 /// An answered call with no CallEnded after this long is taken as over (its end was lost).
@@ -276,20 +278,37 @@ impl CallTracker {
         if event.kind != EventKind::Answered {
             return None;
         }
-        let call = self.recent.iter_mut().find(|c| c.key == *key)?;
-        let CallState::Ended(outcome @ (Outcome::Missed | Outcome::Unanswered)) = call.state else {
+        let at = self.recent.iter().position(|c| c.key == *key)?;
+        let CallState::Ended(outcome @ (Outcome::Missed | Outcome::Unanswered)) =
+            self.recent[at].state
+        else {
             return None;
         };
-        // A call the tracker timed out had no CallEnded: an answer now means it is in
-        // progress after all, long past the ring timeout. It stays as it was recorded.
-        if call.timed_out {
-            return None;
-        }
-        call.state = CallState::Ended(Outcome::Answered);
-        call.answered_at = Some(now);
         if outcome == Outcome::Missed {
             self.unseen_missed = self.unseen_missed.saturating_sub(1);
         }
+        if self.recent[at].timed_out {
+            // The ring timeout guessed wrong: no CallEnded had come, so the call is in
+            // progress after all. It goes back to the live table.
+            let mut call = self.recent.remove(at)?;
+            self.finished.remove(key);
+            self.finished_order.retain(|k| k != key);
+            call.state = CallState::InCall;
+            call.answered_at = Some(now);
+            call.ended_at = None;
+            call.timed_out = false;
+            merge_extra(&mut call, event);
+            self.make_room();
+            self.live.insert(key.clone(), call.clone());
+            return Some(Update {
+                step: Step::Answered,
+                call,
+            });
+        }
+        // Its CallEnded overtook this answer: the call happened, and is over.
+        let call = &mut self.recent[at];
+        call.state = CallState::Ended(Outcome::Answered);
+        call.answered_at = Some(now);
         Some(Update {
             step: Step::Ended,
             call: call.clone(),
@@ -324,8 +343,13 @@ impl CallTracker {
     }
 }
 
+/// Adds the event's echoed parameters the call does not have yet, up to
+/// [`MAX_EXTRA_PER_CALL`]: a sender repeating events with new names cannot grow a call.
 fn merge_extra(call: &mut Call, event: &CallEvent) {
     for (name, value) in &event.extra {
+        if call.extra.len() >= MAX_EXTRA_PER_CALL {
+            return;
+        }
         if !call.extra.iter().any(|(n, _)| n == name) {
             call.extra.push((name.clone(), value.clone()));
         }
@@ -452,10 +476,17 @@ mod tests {
             ),
             (
                 "late ended after timeout changes nothing",
-                vec![(0, I, None), (130, E, Some(3)), (131, A, None)],
+                vec![(0, I, None), (130, E, Some(3))],
                 vec![SR, SE],
                 missed,
                 None,
+            ),
+            (
+                "an answer after the timeout revives the call",
+                vec![(0, I, None), (130, A, None), (190, E, Some(60))],
+                vec![SR, SE, SA, SE],
+                answered,
+                Some(60),
             ),
             (
                 "still ringing",
@@ -561,6 +592,32 @@ mod tests {
         assert_eq!(tr.recent().count(), 10);
         assert!(tr.finished.len() <= FINISHED_MEMORY);
         assert_eq!(tr.finished.len(), tr.finished_order.len());
+    }
+
+    #[test]
+    fn a_revived_call_is_no_longer_counted_missed() {
+        let mut tr = CallTracker::new(RING, 10);
+        tr.apply(&ev(I, "R", "incoming", None), t(0));
+        tr.expire(t(121));
+        assert_eq!(tr.unseen_missed(), 1);
+        let u = tr.apply(&ev(A, "R", "incoming", None), t(125)).unwrap();
+        assert_eq!((u.step, u.call.state), (Step::Answered, CallState::InCall));
+        assert_eq!(tr.unseen_missed(), 0);
+        assert_eq!(tr.recent().count(), 0);
+        assert_eq!(tr.live().len(), 1);
+    }
+
+    #[test]
+    fn echoed_parameters_per_call_are_capped() {
+        let mut tr = CallTracker::new(RING, 10);
+        for round in 0..10 {
+            let mut e = ev(A, "X", "incoming", None);
+            e.extra = (0..30)
+                .map(|i| (format!("p{round}_{i}"), "v".to_string()))
+                .collect();
+            tr.apply(&e, t(round));
+        }
+        assert_eq!(tr.live()[0].extra.len(), MAX_EXTRA_PER_CALL);
     }
 
     #[test]

@@ -21,6 +21,8 @@ const APPINDICATOR_LIBS: [&str; 2] = ["libayatana-appindicator3.so.1", "libappin
 pub enum TrayMsg {
     View(TrayView),
     Menu(MenuId),
+    /// The agent has stopped: end the event loop.
+    Exit,
 }
 
 /// Why there can be no tray in this session; the agent then runs headless.
@@ -70,6 +72,14 @@ impl Tray {
         })
     }
 
+    /// A function the agent's thread calls once it has stopped, to end the event loop.
+    pub fn exit_sink(&self) -> Box<dyn FnOnce() + Send> {
+        let proxy: EventLoopProxy<TrayMsg> = self.event_loop.create_proxy();
+        Box::new(move || {
+            let _ = proxy.send_event(TrayMsg::Exit);
+        })
+    }
+
     /// Runs the event loop on this thread until the user chooses Quit; never returns.
     pub fn run(self, agent: SyncSender<AgentMsg>, config_path: PathBuf) -> ! {
         let proxy = self.event_loop.create_proxy();
@@ -96,12 +106,16 @@ impl Tray {
                     Some(ui) => ui.show(&view),
                     None => pending = Some(view),
                 },
+                Event::UserEvent(TrayMsg::Exit) => *control_flow = ControlFlow::Exit,
                 Event::UserEvent(TrayMsg::Menu(id)) => {
                     if let Some(ui) = ui.as_ref() {
                         match ui.clicked(&id) {
                             Click::Quit => {
-                                let _ = agent.try_send(AgentMsg::Quit);
-                                *control_flow = ControlFlow::Exit;
+                                // The agent withdraws lingering toasts, then ends this loop
+                                // through `exit_sink`; without an agent, end it now.
+                                if agent.try_send(AgentMsg::Quit).is_err() {
+                                    *control_flow = ControlFlow::Exit;
+                                }
                             }
                             Click::OpenConfig => open_file(&config_path),
                             Click::Copy(number) => {

@@ -6,7 +6,7 @@
 //! untrusted input.
 
 use crate::config::NotifyPrefs;
-use crate::event::{Direction, is_bidi_control};
+use crate::event::{Direction, is_invisible_format};
 use crate::number;
 use crate::tracker::{Call, CallKey, CallState, CallTracker, Outcome, Step, Time, Update};
 use chrono::{Local, TimeZone};
@@ -286,7 +286,7 @@ pub fn format_duration(secs: impl Into<u64>) -> String {
 pub fn clean(text: &str) -> String {
     let mut kept = text
         .chars()
-        .filter(|c| !c.is_control() && !is_bidi_control(*c));
+        .filter(|c| !c.is_control() && !is_invisible_format(*c));
     let mut out: String = kept.by_ref().take(MAX_SHOWN_CHARS).collect();
     if kept.next().is_some() {
         out.push('…');

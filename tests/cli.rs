@@ -265,11 +265,30 @@ fn check_names_the_file_line_and_key_of_a_mistake() {
 fn first_run_writes_the_commented_default_and_says_where() {
     let session = Session::start();
     let path = session.dir().join("fresh/sub/config.toml");
-    assert!(!path.exists());
-    let r = run(&session, "first", &["check", "--config", path_str(&path)]);
-    r.assert_success("first run");
+
+    // Commands other than the agent leave a missing config missing, and say what to do.
+    let r = run(&session, "check", &["check", "--config", path_str(&path)]);
+    r.assert_failure("check without a config");
+    assert!(r.stderr.contains("no config file here yet"), "{}", r.show());
+    assert!(!path.exists(), "check must not write files");
+
+    // The agent's first run writes the commented default and says where.
+    let mut cmd = session.command(env!("CARGO_BIN_EXE_calltray"));
+    cmd.args(["--headless", "--config", path_str(&path)]);
+    let mut agent = session.spawn("first", cmd);
+    let deadline = std::time::Instant::now() + DEFAULT_TIMEOUT;
+    while !agent.stderr().contains("default config") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first run never said it wrote a default config:\n{}",
+            agent.logs()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(agent.stderr().contains(path_str(&path)), "{}", agent.logs());
+    agent.kill();
     let written = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("no config written at {}: {e}\n{}", path.display(), r.show()));
+        .unwrap_or_else(|e| panic!("no config written at {}: {e}", path.display()));
     assert!(written.contains("extensions = [\"100\"]"), "{written}");
     assert!(
         written
@@ -279,13 +298,8 @@ fn first_run_writes_the_commented_default_and_says_where() {
             >= 5,
         "the default is commented:\n{written}"
     );
-    assert!(
-        r.stderr.contains(path_str(&path)) && r.stderr.contains("default config"),
-        "says where it wrote the default:\n{}",
-        r.show()
-    );
 
-    // The second run finds it and says nothing about writing.
+    // Now check finds it, says nothing about writing, and leaves it as it is.
     let r = run(&session, "second", &["check", "--config", path_str(&path)]);
     r.assert_success("second run");
     assert!(!r.stderr.contains("default config"), "{}", r.show());
@@ -400,12 +414,15 @@ fn simulate_plays_an_incoming_call_to_the_agent() {
             DEFAULT_TIMEOUT,
         )
         .unwrap_or_else(|e| panic!("{e}\n{}", agent.process.logs()));
+    // Steps that come faster than the notification service shows them are merged into the
+    // newest one, so earlier steps may be skipped; the order never changes.
     let summaries: Vec<&str> = calls.iter().map(|n| n.summary.as_str()).collect();
-    assert_eq!(
-        summaries,
-        ["Incoming call", "Call answered", "Call ended · 0:00"],
+    let mut steps = ["Incoming call", "Call answered", "Call ended · 0:00"].iter();
+    assert!(
+        summaries.iter().all(|s| steps.any(|step| step == s)),
         "{calls:#?}"
     );
+    assert_eq!(summaries.last(), Some(&"Call ended · 0:00"), "{calls:#?}");
     for n in &calls {
         assert!(
             n.body.contains("(514) 555-1212") && n.body.contains("ext 100"),
@@ -427,8 +444,12 @@ fn simulate_missed_call() {
         .expect("a missed-call toast");
     assert!(missed.body.contains("(416) 555-0000"), "{missed:#?}");
     assert_eq!(missed.expire_timeout, 0, "{missed:#?}");
+    // The ringing toast may be merged into the missed one when both come at once.
     let summaries: Vec<String> = notes.calls().into_iter().map(|n| n.summary).collect();
-    assert_eq!(summaries, ["Incoming call", "Missed call"]);
+    assert!(
+        summaries == ["Incoming call", "Missed call"] || summaries == ["Missed call"],
+        "{summaries:?}"
+    );
 }
 
 #[test]

@@ -211,7 +211,21 @@ fn a_call_walks_the_tray_from_ringing_to_recent_calls_and_quit_ends_the_agent() 
         "newest first: {recent_labels:?}"
     );
 
-    // Quit, clicked over D-Bus, ends the agent cleanly.
+    // Quit, clicked over D-Bus while a call rings, withdraws its toast and ends the agent.
+    assert_eq!(agent.get(&format!("/init?callid=T3&{FROM}")).0, 200);
+    let ringing = notifications
+        .wait_for(
+            |calls| {
+                calls
+                    .iter()
+                    .any(|n| n.summary == "Incoming call" && n.id != ringing.id)
+            },
+            DEFAULT_TIMEOUT,
+        )
+        .expect("a second ringing toast")
+        .into_iter()
+        .rfind(|n| n.summary == "Incoming call")
+        .expect("the ringing toast");
     tray.click_label(&item, "Quit");
     let status = agent
         .process
@@ -221,6 +235,11 @@ fn a_call_walks_the_tray_from_ringing_to_recent_calls_and_quit_ends_the_agent() 
         status.success(),
         "exit status {status}\n{}",
         agent.process.logs()
+    );
+    assert!(
+        notifications.closed().contains(&ringing.id),
+        "the ringing toast is withdrawn on Quit; closed: {:?}",
+        notifications.closed()
     );
 }
 
@@ -249,4 +268,16 @@ fn with_no_display_it_runs_headless_and_says_so() {
         .wait_for_summary("Incoming call", DEFAULT_TIMEOUT)
         .expect("toasts still work headless");
     assert!(!process.logs().contains("panicked"), "{}", process.logs());
+
+    // A termination signal while the call rings: the toast is withdrawn, the exit clean.
+    let ringing = notifications
+        .wait_for_summary("Incoming call", DEFAULT_TIMEOUT)
+        .expect("the ringing toast");
+    let status = process.terminate(DEFAULT_TIMEOUT);
+    assert!(status.success(), "exit status {status}\n{}", process.logs());
+    assert!(
+        notifications.closed().contains(&ringing.id),
+        "closed: {:?}",
+        notifications.closed()
+    );
 }
