@@ -15,8 +15,9 @@ use toml::de::{DeTable, DeValue};
 /// The commented file written on first run; also what the defaults below must agree with.
 pub const DEFAULT_FILE: &str = include_str!("default-config.toml");
 
-/// The shortest secret accepted: long enough that guessing it over the network is hopeless.
-pub const MIN_SECRET_LEN: usize = 16;
+/// The shortest secret accepted: 22 characters of the 64 allowed carry 128 bits when they
+/// are random (`calltray secret new` makes 32 hex digits, also 128 bits).
+pub const MIN_SECRET_LEN: usize = 22;
 
 /// Validated settings, ready for the rest of the program.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,10 +235,21 @@ impl Config {
                     Some("listen.secret"),
                     None,
                     format!(
-                        "too short to be unguessable; use at least {MIN_SECRET_LEN} random characters"
+                        "too short to be unguessable; use at least {MIN_SECRET_LEN} random characters, or run `calltray secret new`"
                     ),
                 ));
             }
+        }
+        if secret.is_empty() && !address.ip().is_loopback() {
+            return Err(locate(
+                Some("listen.address"),
+                None,
+                format!(
+                    "{address} can be reached from other computers, so the listener needs a \
+                     [listen] secret; run `calltray secret new` to create one, or listen on \
+                     127.0.0.1 behind a tunnel"
+                ),
+            ));
         }
 
         let mut paths: Vec<(&str, String)> = Vec::new();
@@ -481,6 +493,12 @@ mod tests {
                 3,
                 "listen.secret",
                 "too short",
+            ),
+            (
+                "extensions = [\"100\"]\n[listen]\naddress = \"0.0.0.0:8765\"\n",
+                3,
+                "listen.address",
+                "needs a [listen] secret",
             ),
             (
                 "extensions = [\"100\"]\n[listen]\nsecret = \"has/slash-and-more-chars\"\n",

@@ -22,6 +22,7 @@ pub mod notifier;
 pub mod number;
 pub mod params;
 pub mod paths;
+pub mod secret;
 pub mod simulate;
 pub mod tracker;
 pub mod tray;

@@ -141,7 +141,14 @@ pub fn preflight(method: &str, url: &str, config: &Config) -> Result<Option<Even
 fn route(path: &str, config: &Config) -> Option<EventKind> {
     let listen = &config.listen;
     let rest = match &listen.secret {
-        Some(secret) => path.strip_prefix('/')?.strip_prefix(secret.as_str())?,
+        Some(secret) => {
+            let after = path.strip_prefix('/')?;
+            let (given, _) = after.split_once('/')?;
+            if !crate::secret::matches(given, secret) {
+                return None;
+            }
+            &after[given.len()..]
+        }
         None => path,
     };
     [
@@ -479,10 +486,10 @@ mod tests {
 
     #[test]
     fn secret_moves_the_paths() {
-        let c = config("[listen]\nsecret = \"s3cr3t-s3cr3t-s3cr3t\"\n");
+        let c = config("[listen]\nsecret = \"s3cr3t-s3cr3t-s3cr3t-s3\"\n");
         let q = "?callid=A&type=incoming&caller=1&callee=100";
         assert!(matches!(
-            get(&format!("/s3cr3t-s3cr3t-s3cr3t/init{q}"), &c),
+            get(&format!("/s3cr3t-s3cr3t-s3cr3t-s3/init{q}"), &c),
             Ok(Verdict::Accept(_))
         ));
         assert_eq!(get(&format!("/init{q}"), &c).unwrap_err().status, 404);
@@ -493,7 +500,7 @@ mod tests {
             404
         );
         assert_eq!(
-            get(&format!("/s3cr3t-s3cr3t-s3cr3/init{q}"), &c)
+            get(&format!("/s3cr3t-s3cr3t-s3cr3t-s/init{q}"), &c)
                 .unwrap_err()
                 .status,
             404

@@ -33,6 +33,15 @@ enum Command {
     Simulate(SimulateArgs),
     /// Show where calltray keeps its config, data and logs.
     Paths,
+    /// Manage the secret part of the callback URLs.
+    #[command(subcommand)]
+    Secret(SecretCommand),
+}
+
+#[derive(Subcommand)]
+enum SecretCommand {
+    /// Put a new random secret in the config and print the new callback URLs.
+    New,
 }
 
 #[derive(Args)]
@@ -126,33 +135,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Secret(SecretCommand::New)) => {
+            // The config may be invalid for want of a secret, so it is only checked after.
+            if !path.exists() {
+                load(&path)?;
+            }
+            calltray::secret::write_new(&path)?;
+            let config = Config::load(&path)?;
+            println!("A new secret is in {}.", path.display());
+            println!("Restart calltray to use it; the old URLs stop working then.");
+            print_callback_urls(&config);
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Check) => {
             let config = Config::load(&path)?;
             println!("{}: OK", path.display());
             println!("extensions: {}", config.extensions.join(", "));
             println!("listening on: {}", config.listen.address);
-            println!();
-            println!(
-                "Callback URLs for Ubity Support (put your tunnel's public address in place of"
-            );
-            println!(
-                "{} if Ubity reaches this computer through one):",
-                simulate::local_base(&config)
-            );
-            let base = format!(
-                "{}{}",
-                simulate::local_base(&config),
-                config.listen.prefix()
-            );
-            println!("  CallInitiated  {base}{}", config.listen.initiated_path);
-            println!("  CallAnswered   {base}{}", config.listen.answered_path);
-            println!("  CallEnded      {base}{}", config.listen.ended_path);
-            if config.listen.secret.is_none() && !config.listen.address.ip().is_loopback() {
-                println!();
-                println!(
-                    "Warning: the listener is reachable from the network and has no [listen] secret."
-                );
-            }
+            print_callback_urls(&config);
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Simulate(args)) => {
@@ -174,6 +174,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         None => run_agent(&path, cli.headless),
     }
+}
+
+/// The three URLs to give Ubity Support, as `check` and `secret new` show them.
+fn print_callback_urls(config: &Config) {
+    let local = simulate::local_base(config);
+    println!();
+    println!("Callback URLs for Ubity Support (put your tunnel's public address in place of");
+    println!("{local} if Ubity reaches this computer through one):");
+    let base = format!("{local}{}", config.listen.prefix());
+    println!("  CallInitiated  {base}{}", config.listen.initiated_path);
+    println!("  CallAnswered   {base}{}", config.listen.answered_path);
+    println!("  CallEnded      {base}{}", config.listen.ended_path);
 }
 
 fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode> {

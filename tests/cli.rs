@@ -127,13 +127,15 @@ fn check_prints_the_three_callback_urls() {
         &session,
         "custom.toml",
         "extensions = [\"100\"]\n[listen]\naddress = \"0.0.0.0:18766\"\n\
+         secret = \"0123456789abcdef0123456789abcdef\"\n\
          initiated_path = \"/ubity/start\"\nanswered_path = \"/ubity/up\"\nended_path = \"/ubity/down\"\n",
     );
     let r = run(&session, "check-custom", &["--config", &config, "check"]);
     r.assert_success("calltray check (custom paths)");
     for path in ["/ubity/start", "/ubity/up", "/ubity/down"] {
         assert!(
-            r.stdout.contains(&format!(":18766{path}\n")),
+            r.stdout
+                .contains(&format!(":18766/0123456789abcdef0123456789abcdef{path}\n")),
             "no URL ending in {path}:\n{}",
             r.show()
         );
@@ -658,4 +660,65 @@ fn simulate_for_an_extension_that_is_not_mine_says_so() {
         "{}",
         r.show()
     );
+}
+
+#[test]
+fn a_listener_reachable_from_the_network_needs_a_secret() {
+    let session = Session::start();
+    let config = write_config(
+        &session,
+        "lan.toml",
+        "extensions = [\"100\"]\n[listen]\naddress = \"0.0.0.0:0\"\n",
+    );
+    for args in [vec!["check"], vec!["--headless"]] {
+        let mut all = args.clone();
+        all.extend_from_slice(&["--config", &config]);
+        let r = run(&session, "lan", &all);
+        r.assert_failure("a LAN listener without a secret");
+        r.assert_no_panic("a LAN listener without a secret");
+        assert!(
+            r.stderr.contains("line 3") && r.stderr.contains("listen.address"),
+            "{}",
+            r.show()
+        );
+        assert!(r.stderr.contains("calltray secret new"), "{}", r.show());
+    }
+}
+
+#[test]
+fn secret_new_writes_a_secret_and_prints_its_urls() {
+    let session = Session::start();
+    let config = write_config(
+        &session,
+        "secret.toml",
+        "# my extension\nextensions = [\"100\"]\n\n[listen]\n# keep me\naddress = \"0.0.0.0:18767\"\n",
+    );
+    let r = run(&session, "secret", &["secret", "new", "--config", &config]);
+    r.assert_success("secret new");
+    let text = std::fs::read_to_string(&config).expect("the config");
+    assert!(
+        text.contains("# my extension") && text.contains("# keep me"),
+        "{text}"
+    );
+    let secret_line = text
+        .lines()
+        .find(|l| l.starts_with("secret"))
+        .unwrap_or_else(|| panic!("no secret line:\n{text}"));
+    let secret = secret_line.split('"').nth(1).expect("a quoted secret");
+    assert_eq!(secret.len(), 32, "{secret_line}");
+    assert!(
+        r.stdout
+            .contains(&format!("http://127.0.0.1:18767/{secret}/init")),
+        "{}",
+        r.show()
+    );
+    // The config is now valid for a LAN listener, and a second run changes the secret.
+    run(&session, "check", &["check", "--config", &config]).assert_success("check");
+    run(&session, "again", &["secret", "new", "--config", &config]).assert_success("again");
+    let again = std::fs::read_to_string(&config).expect("the config");
+    assert!(
+        !again.contains(secret),
+        "a new secret replaces the old one:\n{again}"
+    );
+    assert_eq!(again.matches("secret =").count(), 1, "{again}");
 }
