@@ -5,6 +5,7 @@
 
 use crate::event::{MAX_PARTY_LEN, is_forbidden_in_id, is_markup};
 use crate::number;
+use ipnet::IpNet;
 use serde::Deserialize;
 use std::fmt;
 use std::net::SocketAddr;
@@ -36,6 +37,10 @@ pub struct Listen {
     pub initiated_path: String,
     pub answered_path: String,
     pub ended_path: String,
+    /// Only clients in these ranges may send anything; empty: everyone.
+    pub allow_from: Vec<IpNet>,
+    /// Peers whose client-address headers (a tunnel's) are believed.
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 impl Listen {
@@ -96,6 +101,8 @@ struct RawListen {
     initiated_path: String,
     answered_path: String,
     ended_path: String,
+    allow_from: Vec<String>,
+    trusted_proxies: Vec<String>,
 }
 
 impl Default for RawListen {
@@ -106,6 +113,8 @@ impl Default for RawListen {
             initiated_path: "/init".into(),
             answered_path: "/answered".into(),
             ended_path: "/ended".into(),
+            allow_from: Vec::new(),
+            trusted_proxies: vec!["127.0.0.0/8".into(), "::1/128".into()],
         }
     }
 }
@@ -293,6 +302,30 @@ impl Config {
         }
         let [initiated_path, answered_path, ended_path] = [0, 1, 2].map(|i| paths[i].1.clone());
 
+        let ranges = |key: &str, values: &[String]| -> Result<Vec<IpNet>, ConfigError> {
+            values
+                .iter()
+                .map(|v| {
+                    let v = v.trim();
+                    v.parse::<IpNet>()
+                        .or_else(|_| v.parse::<std::net::IpAddr>().map(IpNet::from))
+                        .map(|net| net.trunc())
+                        .map_err(|_| {
+                            locate(
+                                Some(key),
+                                None,
+                                format!(
+                                    "`{}` is not an address range; write for example \"203.0.113.0/24\" or \"2001:db8::/32\"",
+                                    v.escape_debug()
+                                ),
+                            )
+                        })
+                })
+                .collect()
+        };
+        let allow_from = ranges("listen.allow_from", &raw.listen.allow_from)?;
+        let trusted_proxies = ranges("listen.trusted_proxies", &raw.listen.trusted_proxies)?;
+
         Ok(Config {
             extensions,
             ring_timeout: Duration::from_secs(raw.ring_timeout),
@@ -302,6 +335,8 @@ impl Config {
                 initiated_path,
                 answered_path,
                 ended_path,
+                allow_from,
+                trusted_proxies,
             },
             notify: raw.notify,
         })

@@ -10,8 +10,9 @@ use crate::config::Config;
 use crate::event::{CallEvent, EventKind};
 use crate::params::{ParamError, Params};
 use chrono::Utc;
+use ipnet::IpNet;
 use std::io::Read;
-use std::net::{SocketAddr, TcpListener};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Sender, SyncSender, TrySendError, channel};
 use std::sync::{Arc, Mutex};
@@ -137,6 +138,36 @@ pub fn preflight(method: &str, url: &str, config: &Config) -> Result<Option<Even
     Ok(Some(kind))
 }
 
+/// The address a request comes from: the TCP peer, unless the peer is a trusted proxy (a
+/// tunnel on this computer), whose word on the client is then taken: `CF-Connecting-IP`,
+/// else the last `X-Forwarded-For` hop (the one the proxy itself added). `None` when a
+/// trusted proxy forwards without saying for whom (Tailscale Funnel's marker alone).
+pub fn client_address(
+    peer: IpAddr,
+    header: impl Fn(&str) -> Option<String>,
+    trusted: &[IpNet],
+) -> Option<IpAddr> {
+    if !trusted.iter().any(|net| net.contains(&peer)) {
+        return Some(peer);
+    }
+    let parse = |text: &str| text.trim().parse::<IpAddr>().ok();
+    if let Some(ip) = header("CF-Connecting-IP").as_deref().and_then(parse) {
+        return Some(ip);
+    }
+    if let Some(list) = header("X-Forwarded-For") {
+        return list.rsplit(',').next().and_then(parse);
+    }
+    if header("Tailscale-Funnel-Request").is_some() {
+        return None;
+    }
+    Some(peer)
+}
+
+/// Whether a client may send anything at all.
+pub fn allowed(client: Option<IpAddr>, allow_from: &[IpNet]) -> bool {
+    allow_from.is_empty() || client.is_some_and(|ip| allow_from.iter().any(|n| n.contains(&ip)))
+}
+
 /// Which event a path is for, if it is one of the configured callback paths.
 fn route(path: &str, config: &Config) -> Option<EventKind> {
     let listen = &config.listen;
@@ -213,6 +244,8 @@ struct Shared {
     started: Instant,
     /// Milliseconds after `started` of the last valid callback, plus one; 0 for none yet.
     last_callback: AtomicU64,
+    /// Requests refused because of their address (`allow_from`).
+    refused_by_address: AtomicU64,
     /// Answers whose request body was never read, for the drainer threads.
     drain: Sender<(Request, Response<std::io::Cursor<Vec<u8>>>)>,
 }
@@ -259,6 +292,7 @@ pub fn start(config: Arc<Config>, agent: SyncSender<AgentMsg>) -> Result<Listene
         agent,
         started: Instant::now(),
         last_callback: AtomicU64::new(0),
+        refused_by_address: AtomicU64::new(0),
         drain,
     });
     for i in 0..WORKERS {
@@ -370,6 +404,29 @@ fn read_and_judge(
         .iter()
         .find(|h| h.field.equiv("Content-Type"))
         .map(|h| h.value.as_str().to_string());
+    let peer = request
+        .remote_addr()
+        .map(|a| a.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    let header = |name: &str| {
+        request
+            .headers()
+            .iter()
+            .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
+            .map(|h| h.value.as_str().to_string())
+    };
+    let listen = &shared.config.listen;
+    if !allowed(
+        client_address(peer, header, &listen.trusted_proxies),
+        &listen.allow_from,
+    ) {
+        // Counted rather than logged: a scan must not flood the log.
+        shared.refused_by_address.fetch_add(1, Ordering::Relaxed);
+        return Err(Refusal::new(
+            403,
+            "forbidden: this address may not send callbacks",
+        ));
+    }
     let url = request.url().to_string();
     preflight(method, &url, &shared.config)?;
     let mut body = Vec::new();
@@ -421,6 +478,7 @@ fn health_json(shared: &Shared) -> String {
         "version": env!("CARGO_PKG_VERSION"),
         "uptime_seconds": uptime,
         "seconds_since_last_callback": since,
+        "refused_by_address": shared.refused_by_address.load(Ordering::Relaxed),
     })
     .to_string()
 }
@@ -505,6 +563,50 @@ mod tests {
                 .status,
             404
         );
+    }
+
+    #[test]
+    fn client_address_believes_only_trusted_proxies() {
+        let loopback: Vec<IpNet> = vec!["127.0.0.0/8".parse().unwrap()];
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let headers = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        type Headers = &'static [(&'static str, &'static str)];
+        let table: &[(&str, Headers, Option<&str>)] = &[
+            ("127.0.0.1", &[], Some("127.0.0.1")),
+            (
+                "127.0.0.1",
+                &[("CF-Connecting-IP", "203.0.113.9")],
+                Some("203.0.113.9"),
+            ),
+            (
+                "127.0.0.1",
+                &[("X-Forwarded-For", "10.0.0.1, 203.0.113.7")],
+                Some("203.0.113.7"),
+            ),
+            ("127.0.0.1", &[("X-Forwarded-For", "garbage")], None),
+            ("127.0.0.1", &[("Tailscale-Funnel-Request", "?1")], None),
+            (
+                "198.51.100.4",
+                &[("CF-Connecting-IP", "203.0.113.9")],
+                Some("198.51.100.4"),
+            ),
+        ];
+        for (peer, hs, want) in table {
+            let got = client_address(ip(peer), headers(hs), &loopback);
+            assert_eq!(got, want.map(ip), "{peer} {hs:?}");
+        }
+        let allow: Vec<IpNet> = vec!["203.0.113.0/24".parse().unwrap()];
+        assert!(allowed(Some(ip("203.0.113.200")), &allow));
+        assert!(!allowed(Some(ip("127.0.0.1")), &allow));
+        assert!(!allowed(None, &allow));
+        assert!(allowed(None, &[]));
     }
 
     #[test]

@@ -862,3 +862,59 @@ fn an_answer_overtaken_by_its_end_corrects_the_same_toast() {
         "the same toast, corrected in place"
     );
 }
+
+#[test]
+fn allow_from_refuses_other_addresses_and_believes_only_trusted_tunnels() {
+    let session = Session::start();
+    let notes = NotificationServer::start(&session);
+    let config = format!("{TEST_CONFIG}allow_from = [\"203.0.113.0/24\"]\n");
+    let agent = Agent::start(&session, &config, &["--headless"]);
+    let target = format!("/init?{IN_A}");
+
+    // Straight from this computer: not in the allowed range.
+    let reply = agent.exchange("GET", &target, &[], b"");
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    assert!(reply.body.contains("forbidden"), "{}", reply.body);
+    assert_eq!(agent.exchange("GET", "/health", &[], b"").status, 403);
+
+    // Through a tunnel on this computer (a trusted proxy), for an allowed client.
+    let reply = agent.exchange("GET", &target, &[("CF-Connecting-IP", "203.0.113.9")], b"");
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let reply = agent.exchange(
+        "GET",
+        "/health",
+        &[("X-Forwarded-For", "203.0.113.50, 203.0.113.7")],
+        b"",
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(
+        reply.body.contains("\"refused_by_address\":2"),
+        "{}",
+        reply.body
+    );
+    // The last hop is the one the tunnel added; a forged first hop does not help.
+    let reply = agent.exchange(
+        "GET",
+        &target,
+        &[("X-Forwarded-For", "203.0.113.50, 198.51.100.1")],
+        b"",
+    );
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    notes
+        .wait_for_summary("Incoming call", DEFAULT_TIMEOUT)
+        .expect("the allowed call rings");
+}
+
+#[test]
+fn with_no_trusted_proxies_tunnel_headers_are_ignored() {
+    let session = Session::start();
+    let config = format!("{TEST_CONFIG}allow_from = [\"203.0.113.0/24\"]\ntrusted_proxies = []\n");
+    let agent = Agent::start(&session, &config, &["--headless"]);
+    let reply = agent.exchange(
+        "GET",
+        &format!("/init?{IN_A}"),
+        &[("CF-Connecting-IP", "203.0.113.9")],
+        b"",
+    );
+    assert_eq!(reply.status, 403, "{}", reply.body);
+}
