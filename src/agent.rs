@@ -7,6 +7,7 @@
 
 use crate::config::Config;
 use crate::event::CallEvent;
+use crate::flood::ToastGate;
 use crate::notifier::NotifierMsg;
 use crate::tracker::{CallTracker, Time, Update};
 use crate::view::{self, TrayView};
@@ -38,6 +39,7 @@ pub struct Outputs {
 /// Runs the core loop until [`AgentMsg::Quit`] or until every sender is gone.
 pub fn run(config: &Config, listening: String, inbox: Receiver<AgentMsg>, mut out: Outputs) {
     let mut tracker = CallTracker::new(config.ring_timeout, view::RECENT_IN_MENU);
+    let mut gate = ToastGate::default();
     let tz = view::local();
     let mut last_view: Option<TrayView> = None;
     loop {
@@ -51,7 +53,7 @@ pub fn run(config: &Config, listening: String, inbox: Receiver<AgentMsg>, mut ou
             }
         }
         let ticking = out.tray.is_some() && last_view.as_ref().is_some_and(|v| v.ticking);
-        let msg = match wait_for(&tracker, ticking) {
+        let msg = match wait_for(&tracker, &gate, ticking) {
             Some(timeout) => inbox.recv_timeout(timeout),
             None => inbox.recv().map_err(|_| RecvTimeoutError::Disconnected),
         };
@@ -59,7 +61,7 @@ pub fn run(config: &Config, listening: String, inbox: Receiver<AgentMsg>, mut ou
             Ok(AgentMsg::Event(event, at)) => {
                 tracing::debug!(%event, "event");
                 if let Some(update) = tracker.apply(&event, at) {
-                    announce(&update, config, &out);
+                    announce(&update, config, &mut gate, &out);
                 }
             }
             Ok(AgentMsg::MarkSeen) => tracker.mark_seen(),
@@ -69,16 +71,24 @@ pub fn run(config: &Config, listening: String, inbox: Receiver<AgentMsg>, mut ou
             }
             Err(RecvTimeoutError::Timeout) => {}
         }
-        for update in tracker.expire(Utc::now()) {
-            announce(&update, config, &out);
+        let now = Utc::now();
+        for update in tracker.expire(now) {
+            announce(&update, config, &mut gate, &out);
+        }
+        if let Some(summary) = gate.tick(now) {
+            let _ = out.toasts.send(NotifierMsg::Show(summary));
         }
     }
 }
 
-/// How long the loop may sleep: until the next ring timeout, or a second while the tray
-/// shows a running call time; forever when nothing is due.
-fn wait_for(tracker: &CallTracker, ticking: bool) -> Option<Duration> {
-    let until_deadline = tracker.next_deadline().map(|d| {
+/// How long the loop may sleep: until the next ring timeout or flood summary, or a second
+/// while the tray shows a running call time; forever when nothing is due.
+fn wait_for(tracker: &CallTracker, gate: &ToastGate, ticking: bool) -> Option<Duration> {
+    let deadline = match (tracker.next_deadline(), gate.next_deadline()) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let until_deadline = deadline.map(|d| {
         (d - Utc::now())
             .max(TimeDelta::zero())
             .to_std()
@@ -91,7 +101,7 @@ fn wait_for(tracker: &CallTracker, ticking: bool) -> Option<Duration> {
     }
 }
 
-fn announce(update: &Update, config: &Config, out: &Outputs) {
+fn announce(update: &Update, config: &Config, gate: &mut ToastGate, out: &Outputs) {
     tracing::info!(
         callid = %crate::params::printable(&update.call.key.callid),
         direction = update.call.key.direction.as_str(),
@@ -100,9 +110,9 @@ fn announce(update: &Update, config: &Config, out: &Outputs) {
         "call"
     );
     // The notifier outlives the loop; a send can only fail while the process is exiting.
-    let _ = out
-        .toasts
-        .send(NotifierMsg::Show(view::toast_for(update, &config.notify)));
+    if let Some(toast) = gate.admit(view::toast_for(update, &config.notify), Utc::now()) {
+        let _ = out.toasts.send(NotifierMsg::Show(toast));
+    }
 }
 
 /// A ringing or missed-call toast must not outlive calltray: nothing could replace it.

@@ -8,6 +8,7 @@
 //!   end (pure logic, time passed in).
 //! - [`view`] turns each change into what the user sees: a [`view::Toast`] and a
 //!   [`view::TrayView`] (pure data, no display needed).
+//!   [`flood`] holds back the toasts of a flood of calls and sums them up.
 //! - The adapters render that data: [`notifier`] sends toasts over D-Bus (notify-rust) on its
 //!   own thread, [`tray`] draws the icon and menu (tray-icon on the tao event loop).
 //!
@@ -17,6 +18,7 @@
 pub mod agent;
 pub mod config;
 pub mod event;
+pub mod flood;
 pub mod listener;
 pub mod notifier;
 pub mod number;

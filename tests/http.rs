@@ -918,3 +918,30 @@ fn with_no_trusted_proxies_tunnel_headers_are_ignored() {
     );
     assert_eq!(reply.status, 403, "{}", reply.body);
 }
+
+#[test]
+fn a_flood_of_calls_is_summed_up_instead_of_burying_the_desktop() {
+    let (_session, notes, agent) = start();
+    for i in 0..20 {
+        let target =
+            format!("/init?callid=FLOOD{i}&type=incoming&caller=51455500{i:02}&callee=100");
+        assert_eq!(get(&agent, &target).status, 200, "call {i}");
+    }
+    let calls = notes
+        .wait_for(
+            |calls| calls.iter().any(|n| n.summary.ends_with("more calls")),
+            DEFAULT_TIMEOUT,
+        )
+        .expect("a summary toast once the window has room");
+    let ringing = calls
+        .iter()
+        .filter(|n| n.summary == "Incoming call")
+        .count();
+    assert_eq!(ringing, 5, "{calls:#?}");
+    let summary = calls
+        .iter()
+        .find(|n| n.summary.ends_with("more calls"))
+        .expect("the summary");
+    assert_eq!(summary.summary, "15 more calls", "{calls:#?}");
+    assert!(summary.body.contains("Recent calls"), "{summary:#?}");
+}

@@ -1,0 +1,198 @@
+//! Keeping a flood of calls from burying the desktop.
+//!
+//! Every event is still tracked and every call recorded; only the toasts are limited. A
+//! call already on screen is always updated (that adds nothing to the screen), but at most
+//! [`MAX_NEW_TOASTS`] new calls get a toast of their own per [`WINDOW`]; the others are
+//! counted and told in one summary toast, "12 more calls", once the window has room again.
+//! Pure logic: the time is passed in.
+
+use crate::event::Direction;
+use crate::tracker::{CallKey, Time};
+use crate::view::{Toast, ToastContent};
+use chrono::TimeDelta;
+use std::collections::{HashSet, VecDeque};
+
+/// New calls that may raise their own toast within one [`WINDOW`].
+pub const MAX_NEW_TOASTS: usize = 5;
+/// The span over which new toasts are counted.
+pub const WINDOW: TimeDelta = TimeDelta::seconds(5);
+/// Calls whose toasts are being followed or held back; beyond this, the oldest are forgotten.
+const MAX_FOLLOWED: usize = 1024;
+
+/// Decides which toasts reach the screen.
+#[derive(Debug, Default)]
+pub struct ToastGate {
+    /// When each recent new-call toast was let through, oldest first.
+    admitted: VecDeque<Time>,
+    /// Calls with a toast on screen, which may always be updated.
+    shown: HashSet<CallKey>,
+    /// Calls held back since the last summary.
+    held: HashSet<CallKey>,
+    /// Calls held back and not yet told in a summary.
+    untold: usize,
+}
+
+impl ToastGate {
+    /// The toasts to show now for `toast`: itself, or nothing when it is held back.
+    pub fn admit(&mut self, toast: Toast, now: Time) -> Option<Toast> {
+        self.forget_before(now);
+        let known = self.shown.contains(&toast.key);
+        if known || toast.content.is_none() {
+            if toast.last {
+                self.shown.remove(&toast.key);
+            }
+            return Some(toast);
+        }
+        if self.held.contains(&toast.key) {
+            if toast.last {
+                self.held.remove(&toast.key);
+            }
+            return None;
+        }
+        if self.admitted.len() < MAX_NEW_TOASTS {
+            self.admitted.push_back(now);
+            if !toast.last {
+                self.bounded_insert_shown(toast.key.clone());
+            }
+            return Some(toast);
+        }
+        self.untold += 1;
+        if !toast.last && self.held.len() < MAX_FOLLOWED {
+            self.held.insert(toast.key);
+        }
+        None
+    }
+
+    /// The summary toast, once the window has room again and calls were held back.
+    pub fn tick(&mut self, now: Time) -> Option<Toast> {
+        self.forget_before(now);
+        if self.untold == 0 || self.admitted.len() >= MAX_NEW_TOASTS {
+            return None;
+        }
+        let count = std::mem::take(&mut self.untold);
+        self.admitted.push_back(now);
+        Some(summary_toast(count))
+    }
+
+    /// When [`tick`](Self::tick) may have a summary to give; `None` when nothing is held back.
+    pub fn next_deadline(&self) -> Option<Time> {
+        // Calls are held back only while the window is full, so it has a first entry.
+        (self.untold > 0)
+            .then(|| self.admitted.front().map(|t| *t + WINDOW))
+            .flatten()
+    }
+
+    fn forget_before(&mut self, now: Time) {
+        while self.admitted.front().is_some_and(|t| *t + WINDOW <= now) {
+            self.admitted.pop_front();
+        }
+    }
+
+    fn bounded_insert_shown(&mut self, key: CallKey) {
+        if self.shown.len() >= MAX_FOLLOWED {
+            self.shown.clear();
+        }
+        self.shown.insert(key);
+    }
+}
+
+/// "12 more calls", replacing the previous summary in place.
+fn summary_toast(count: usize) -> Toast {
+    let summary = if count == 1 {
+        "1 more call".to_string()
+    } else {
+        format!("{count} more calls")
+    };
+    Toast {
+        // Control characters never pass the listener, so no call can have this id.
+        key: CallKey {
+            callid: "\u{0}summary".into(),
+            direction: Direction::Incoming,
+        },
+        content: Some(ToastContent {
+            summary,
+            body: "Too many at once to show each one: Recent calls lists them all.".into(),
+            sticky: false,
+            icon: "call-start",
+        }),
+        last: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::DateTime;
+
+    fn t(ms: i64) -> Time {
+        DateTime::from_timestamp_millis(1_800_000_000_000 + ms).expect("valid test time")
+    }
+
+    fn toast(callid: &str, last: bool) -> Toast {
+        Toast {
+            key: CallKey {
+                callid: callid.into(),
+                direction: Direction::Incoming,
+            },
+            content: Some(ToastContent {
+                summary: "Incoming call".into(),
+                body: String::new(),
+                sticky: true,
+                icon: "call-start",
+            }),
+            last,
+        }
+    }
+
+    #[test]
+    fn a_flood_is_told_in_one_summary() {
+        let mut gate = ToastGate::default();
+        let shown = (0..30)
+            .filter(|i| gate.admit(toast(&format!("C{i}"), false), t(*i)).is_some())
+            .count();
+        assert_eq!(shown, MAX_NEW_TOASTS);
+        assert_eq!(gate.tick(t(100)), None, "the window is still full");
+        assert_eq!(gate.next_deadline(), Some(t(0) + WINDOW));
+        let summary = gate
+            .tick(t(0) + WINDOW)
+            .expect("a summary once there is room");
+        assert_eq!(summary.content.unwrap().summary, "25 more calls");
+        assert_eq!(gate.next_deadline(), None);
+    }
+
+    #[test]
+    fn calls_on_screen_are_always_updated_and_held_ones_stay_quiet() {
+        let mut gate = ToastGate::default();
+        for i in 0..MAX_NEW_TOASTS {
+            assert!(gate.admit(toast(&format!("C{i}"), false), t(0)).is_some());
+        }
+        assert!(gate.admit(toast("HELD", false), t(1)).is_none());
+        assert!(
+            gate.admit(toast("C0", false), t(2)).is_some(),
+            "an update passes"
+        );
+        assert!(
+            gate.admit(toast("C0", true), t(3)).is_some(),
+            "so does its end"
+        );
+        assert!(
+            gate.admit(toast("HELD", true), t(4)).is_none(),
+            "held calls stay quiet"
+        );
+        let summary = gate.tick(t(0) + WINDOW).expect("a summary");
+        assert_eq!(summary.content.unwrap().summary, "1 more call");
+    }
+
+    #[test]
+    fn a_quiet_pace_shows_every_call() {
+        let mut gate = ToastGate::default();
+        for i in 0..50 {
+            let at = t(i * 2000);
+            assert!(
+                gate.admit(toast(&format!("C{i}"), true), at).is_some(),
+                "call {i}"
+            );
+            assert_eq!(gate.tick(at), None);
+        }
+    }
+}
