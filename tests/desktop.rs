@@ -281,3 +281,61 @@ fn with_no_display_it_runs_headless_and_says_so() {
         notifications.closed()
     );
 }
+
+#[test]
+fn the_notification_service_and_the_tray_host_can_restart_mid_call() {
+    let session = Session::start();
+    let first_service = NotificationServer::start(&session);
+    let first_host = StatusNotifierWatcher::start(&session);
+    let agent = Agent::start(&session, TEST_CONFIG, &[]);
+    first_host
+        .wait_for_item(DEFAULT_TIMEOUT)
+        .expect("a tray item at first");
+    assert_eq!(agent.get(&format!("/init?callid=R1&{FROM}")).0, 200);
+    first_service
+        .wait_for_summary("Incoming call", DEFAULT_TIMEOUT)
+        .expect("the first service shows the ringing call");
+
+    // Both go away while the call is up, and the call moves on meanwhile.
+    drop(first_service);
+    drop(first_host);
+    assert_eq!(agent.get(&format!("/answered?callid=R1&{FROM}")).0, 200);
+
+    // They come back: the end of that call, and the next call, reach the new ones.
+    let service = NotificationServer::start(&session);
+    let host = StatusNotifierWatcher::start(&session);
+    let item = host
+        .wait_for_item(DEFAULT_TIMEOUT)
+        .expect("the tray item registers again with the new host");
+    assert_eq!(
+        agent.get(&format!("/ended?callid=R1&{FROM}&duration=42")).0,
+        200
+    );
+    service
+        .wait_for_summary("Call ended · 0:42", DEFAULT_TIMEOUT)
+        .expect("the new service shows the end of the call");
+    assert_eq!(
+        agent
+            .get("/init?callid=R2&type=incoming&caller=4165550000&callee=100")
+            .0,
+        200
+    );
+    service
+        .wait_for(
+            |calls| calls.iter().any(|n| n.body.starts_with("(416) 555-0000")),
+            DEFAULT_TIMEOUT,
+        )
+        .expect("the next call rings on the new service");
+    TrayClient::new(&session)
+        .wait_for_menu(
+            &item,
+            |m| m.find_label("Ringing: (416) 555-0000").is_some(),
+            DEFAULT_TIMEOUT,
+        )
+        .expect("the tray follows the new call");
+    assert!(
+        !agent.process.logs().contains("panicked"),
+        "{}",
+        agent.process.logs()
+    );
+}
