@@ -246,6 +246,8 @@ struct Shared {
     last_callback: AtomicU64,
     /// Requests refused because of their address (`allow_from`).
     refused_by_address: AtomicU64,
+    /// Events answered 503 because the agent's queue was full.
+    busy: AtomicU64,
     /// Answers whose request body was never read, for the drainer threads.
     drain: Sender<(Request, Response<std::io::Cursor<Vec<u8>>>)>,
 }
@@ -293,6 +295,7 @@ pub fn start(config: Arc<Config>, agent: SyncSender<AgentMsg>) -> Result<Listene
         started: Instant::now(),
         last_callback: AtomicU64::new(0),
         refused_by_address: AtomicU64::new(0),
+        busy: AtomicU64::new(0),
         drain,
     });
     for i in 0..WORKERS {
@@ -336,7 +339,13 @@ fn answer(mut request: Request, shared: &Shared) {
             match shared.agent.try_send(AgentMsg::Event(event, Utc::now())) {
                 Ok(()) => (200, line, "text/plain; charset=utf-8"),
                 Err(TrySendError::Full(_)) => {
-                    tracing::warn!("event queue full; asked the sender to retry");
+                    let busy = shared.busy.fetch_add(1, Ordering::Relaxed) + 1;
+                    // One line per thousand, so a flood cannot flood the log too.
+                    if busy % 1000 == 1 {
+                        tracing::warn!(
+                            "event queue full; asked the sender to retry ({busy} times so far)"
+                        );
+                    }
                     (
                         503,
                         "busy: too many events at once, retry shortly\n".into(),
@@ -479,6 +488,7 @@ fn health_json(shared: &Shared) -> String {
         "uptime_seconds": uptime,
         "seconds_since_last_callback": since,
         "refused_by_address": shared.refused_by_address.load(Ordering::Relaxed),
+        "answered_busy": shared.busy.load(Ordering::Relaxed),
     })
     .to_string()
 }

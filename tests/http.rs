@@ -945,3 +945,56 @@ fn a_flood_of_calls_is_summed_up_instead_of_burying_the_desktop() {
     assert_eq!(summary.summary, "15 more calls", "{calls:#?}");
     assert!(summary.body.contains("Recent calls"), "{summary:#?}");
 }
+
+#[test]
+fn neither_the_secret_nor_numbers_reach_the_log() {
+    let session = Session::start();
+    let _notes = NotificationServer::start(&session);
+    let secret = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    let config = session.dir().join("calltray.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "extensions = [\"100\"]\n[listen]\naddress = \"127.0.0.1:0\"\nsecret = \"{secret}\"\n"
+        ),
+    )
+    .expect("writing the config");
+    let mut cmd = session.command(env!("CARGO_BIN_EXE_calltray"));
+    cmd.env_remove("RUST_LOG")
+        .args(["--headless", "--config"])
+        .arg(&config);
+    let mut process = session.spawn("calltray", cmd);
+    let base =
+        support::agent::wait_for_listening(&mut process, DEFAULT_TIMEOUT).expect("listening");
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let call = "type=incoming&caller=5145551212&callee=100";
+    for target in [
+        format!("/{secret}/init?callid=L1&{call}"),
+        format!("/{secret}/answered?callid=L1&{call}"),
+        format!("/{secret}/ended?callid=L1&{call}&duration=9"),
+        format!("/{secret}/init?callid=L2&type=incoming&caller=4165550000&callee=200"),
+        format!("/{secret}x/init?callid=L3&{call}"),
+        format!("/{secret}/init?callid=L4&type=incoming&caller=%3Cb%3E&callee=100"),
+    ] {
+        agent
+            .get(&format!("{base}{target}"))
+            .call()
+            .expect("a request");
+    }
+    // Wait until the agent has logged the whole call, then read everything it wrote.
+    let deadline = std::time::Instant::now() + DEFAULT_TIMEOUT;
+    while !process.stderr().contains("step=Ended") {
+        assert!(std::time::Instant::now() < deadline, "{}", process.logs());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let logs = process.logs();
+    for secret_text in [secret, "5145551212", "555-1212", "4165550000", "0f1e2d3c"] {
+        assert!(
+            !logs.contains(secret_text),
+            "{secret_text:?} is in the log:\n{logs}"
+        );
+    }
+}
