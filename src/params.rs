@@ -68,7 +68,7 @@ impl Params {
             let value = decode(raw_value, &name)?;
             match self.get(&name) {
                 Some(existing) if existing == value => {}
-                Some(_) => return Err(ParamError::Conflict(name)),
+                Some(_) => return Err(ParamError::Conflict(printable(&name))),
                 None => {
                     if self.0.len() >= MAX_PARAMS {
                         return Err(ParamError::TooMany);
@@ -119,10 +119,15 @@ fn decode(raw: &str, name_for_errors: &str) -> Result<String, ParamError> {
         .map_err(|_| ParamError::BadUtf8(printable(name_for_errors)))
 }
 
-/// A short, printable rendering of untrusted text for an error message.
+/// A short, printable rendering of untrusted text for an error message: one line, with no
+/// control or invisible characters.
 pub fn printable(text: &str) -> String {
     const MAX: usize = 40;
-    let mut out: String = text.chars().filter(|c| !c.is_control()).take(MAX).collect();
+    let mut out: String = text
+        .chars()
+        .filter(|c| !crate::event::is_forbidden_in_id(*c))
+        .take(MAX)
+        .collect();
     if text.chars().count() > MAX {
         out.push('…');
     }
@@ -167,6 +172,13 @@ mod tests {
     fn repeated_names_must_agree() {
         assert_eq!(parse("a=1&a=1").unwrap().iter().count(), 1);
         assert_eq!(parse("a=1&a=2"), Err(ParamError::Conflict("a".into())));
+    }
+
+    #[test]
+    fn errors_name_parameters_on_one_printable_line() {
+        // Found by the fuzzer: a decoded name with a line break went into the 400's reason.
+        let err = parse("a%0Ab%00%E2%80%AE=1&a%0Ab%00%E2%80%AE=2").unwrap_err();
+        assert_eq!(err, ParamError::Conflict("ab".into()));
     }
 
     #[test]
