@@ -111,7 +111,7 @@ fn summary_toast(count: usize) -> Toast {
         },
         content: Some(ToastContent {
             summary,
-            body: "Too many at once to show each one: Recent calls lists them all.".into(),
+            body: "Too many calls at once to show each one; the tray menu follows them.".into(),
             sticky: false,
             icon: "call-start",
         }),
