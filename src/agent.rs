@@ -84,18 +84,19 @@ pub fn run(config: &Config, listening: String, inbox: Receiver<AgentMsg>, mut ou
 /// How long the loop may sleep: until the next ring timeout or flood summary, or a second
 /// while the tray shows a running call time; forever when nothing is due.
 fn wait_for(tracker: &CallTracker, gate: &ToastGate, ticking: bool) -> Option<Duration> {
-    let deadline = match (tracker.next_deadline(), gate.next_deadline()) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
+    let deadline = earliest(tracker.next_deadline(), gate.next_deadline());
     let until_deadline = deadline.map(|d| {
         (d - Utc::now())
             .max(TimeDelta::zero())
             .to_std()
             .unwrap_or_default()
     });
-    let tick = ticking.then_some(Duration::from_secs(1));
-    match (until_deadline, tick) {
+    earliest(until_deadline, ticking.then_some(Duration::from_secs(1)))
+}
+
+/// The sooner of two optional moments; `None` only when neither is set.
+fn earliest<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }

@@ -374,10 +374,7 @@ fn answer(mut request: Request, shared: &Shared) {
     if let Some(h) = allow.and_then(|methods| Header::from_bytes("Allow", methods).ok()) {
         response.add_header(h);
     }
-    let chunked = request
-        .headers()
-        .iter()
-        .any(|h| h.field.equiv("Transfer-Encoding"));
+    let chunked = header_value(&request, "Transfer-Encoding").is_some();
     let unread_body = !body_read && request.body_length().map_or(chunked, |n| n > 0);
     if unread_body {
         // tiny_http reads an unread body to its end once the request is answered; a sender
@@ -397,6 +394,15 @@ fn send(request: Request, response: Response<std::io::Cursor<Vec<u8>>>) {
     }
 }
 
+/// The value of a request header, whatever the case of its name.
+fn header_value(request: &Request, name: &str) -> Option<String> {
+    request
+        .headers()
+        .iter()
+        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
+        .map(|h| h.value.as_str().to_string())
+}
+
 fn read_and_judge(
     request: &mut Request,
     shared: &Shared,
@@ -408,22 +414,12 @@ fn read_and_judge(
         Method::Post => "POST",
         _ => "OTHER",
     };
-    let content_type = request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Content-Type"))
-        .map(|h| h.value.as_str().to_string());
+    let content_type = header_value(request, "Content-Type");
     let peer = request
         .remote_addr()
         .map(|a| a.ip())
         .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
-    let header = |name: &str| {
-        request
-            .headers()
-            .iter()
-            .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
-            .map(|h| h.value.as_str().to_string())
-    };
+    let header = |name: &str| header_value(request, name);
     let listen = &shared.config.listen;
     if !allowed(
         client_address(peer, header, &listen.trusted_proxies),
