@@ -8,10 +8,13 @@
 use crate::config::Config;
 use crate::event::CallEvent;
 use crate::flood::ToastGate;
+use crate::listener::ListenerNote;
 use crate::notifier::NotifierMsg;
 use crate::tracker::{CallTracker, Time, Update};
-use crate::view::{self, TrayView};
+use crate::view::{self, Toast, TrayView};
 use chrono::{TimeDelta, Utc};
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Duration;
 
@@ -22,6 +25,12 @@ pub enum AgentMsg {
     Event(CallEvent, Time),
     /// The user has looked at their missed calls.
     MarkSeen,
+    /// The listener went down or came back.
+    Listener(ListenerNote),
+    /// The config file changed and passed its checks.
+    Reload(Arc<Config>),
+    /// A message for the user about calltray itself (a config edit that was not applied).
+    Tell(Toast),
     /// Stop the loop (Quit in the menu, or a termination signal).
     Quit,
 }
@@ -37,14 +46,19 @@ pub struct Outputs {
 }
 
 /// Runs the core loop until [`AgentMsg::Quit`] or until every sender is gone.
-pub fn run(config: &Config, listening: String, inbox: Receiver<AgentMsg>, mut out: Outputs) {
+pub fn run(
+    mut config: Arc<Config>,
+    listening: SocketAddr,
+    inbox: Receiver<AgentMsg>,
+    mut out: Outputs,
+) {
     let mut tracker = CallTracker::new(config.ring_timeout, view::RECENT_IN_MENU);
+    let mut listener = ListenerNote::Up(listening);
     let mut gate = ToastGate::default();
     let tz = view::local();
     let mut last_view: Option<TrayView> = None;
     loop {
-        let view_now =
-            |tracker: &CallTracker| view::tray_view(tracker, &listening, Utc::now(), &tz);
+        let view_now = |tracker: &CallTracker| view::tray_view(tracker, &listener, Utc::now(), &tz);
         if let Some(tray) = out.tray.as_mut() {
             let v = view_now(&tracker);
             if last_view.as_ref() != Some(&v) {
@@ -61,10 +75,18 @@ pub fn run(config: &Config, listening: String, inbox: Receiver<AgentMsg>, mut ou
             Ok(AgentMsg::Event(event, at)) => {
                 tracing::debug!(%event, "event");
                 if let Some(update) = tracker.apply(&event, at) {
-                    announce(&update, config, &mut gate, &out);
+                    announce(&update, &config, &mut gate, &out);
                 }
             }
             Ok(AgentMsg::MarkSeen) => tracker.mark_seen(),
+            Ok(AgentMsg::Listener(note)) => listener = note,
+            Ok(AgentMsg::Reload(new)) => {
+                tracker.set_ring_timeout(new.ring_timeout);
+                config = new;
+            }
+            Ok(AgentMsg::Tell(toast)) => {
+                let _ = out.toasts.send(NotifierMsg::Show(toast));
+            }
             Ok(AgentMsg::Quit) | Err(RecvTimeoutError::Disconnected) => {
                 withdraw_sticky_toasts(&out);
                 return;
@@ -73,7 +95,7 @@ pub fn run(config: &Config, listening: String, inbox: Receiver<AgentMsg>, mut ou
         }
         let now = Utc::now();
         for update in tracker.expire(now) {
-            announce(&update, config, &mut gate, &out);
+            announce(&update, &config, &mut gate, &out);
         }
         if let Some(summary) = gate.tick(now) {
             let _ = out.toasts.send(NotifierMsg::Show(summary));

@@ -1,6 +1,8 @@
 //! calltray: Ubity call callbacks in, desktop toasts and a tray icon out.
 //!
 //! One callback's path through the code, in order:
+//! - [`guard`] accepts the connection and holds it, without a thread, until [`framing`] says a
+//!   whole request within limits is in; then it passes it on to tiny_http.
 //! - [`listener`] receives the HTTP request (tiny_http), decodes it with [`params`], turns it
 //!   into a [`event::CallEvent`], keeps it only if [`config::Config::is_mine`], answers at
 //!   once and hands the event over a channel.
@@ -12,13 +14,15 @@
 //! - The adapters render that data: [`notifier`] sends toasts over D-Bus (notify-rust) on its
 //!   own thread, [`tray`] draws the icon and menu (tray-icon on the tao event loop).
 //!
-//! Around them: [`config`] reads the user's TOML file, [`paths`] says where files live,
+//! Around them: [`config`] reads the user's TOML file (and [`watch`] applies edits to it live), [`paths`] says where files live,
 //! [`number`] reads and formats phone numbers, and [`simulate`] plays Ubity's part for a try-out.
 
 pub mod agent;
 pub mod config;
 pub mod event;
 pub mod flood;
+pub mod framing;
+pub mod guard;
 pub mod listener;
 pub mod notifier;
 pub mod number;
@@ -29,3 +33,4 @@ pub mod simulate;
 pub mod tracker;
 pub mod tray;
 pub mod view;
+pub mod watch;

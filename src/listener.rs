@@ -8,29 +8,26 @@
 use crate::agent::AgentMsg;
 use crate::config::Config;
 use crate::event::{CallEvent, EventKind};
+use crate::framing::PEER_HEADER;
+pub use crate::framing::{MAX_BODY_BYTES, MAX_URL_BYTES};
+use crate::guard::{Control, Guard, GuardHandle, GuardStats, Internal, Job};
 use crate::params::{ParamError, Params};
+pub use crate::view::ListenerNote;
 use chrono::Utc;
 use ipnet::IpNet;
 use std::io::Read;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
+use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Sender, SyncSender, TrySendError, channel};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 use thiserror::Error;
 use tiny_http::{Header, Method, Request, Response, Server};
 
-/// The largest form body read; Ubity's parameters fit in a fraction of this.
-pub const MAX_BODY_BYTES: usize = 16 * 1024;
-/// The longest request target accepted.
-pub const MAX_URL_BYTES: usize = 8 * 1024;
 /// Threads answering requests; each request is a few microseconds of work.
 const WORKERS: usize = 4;
-/// Threads that finish off requests whose body was refused unread.
-const DRAINERS: usize = 2;
-/// How long a read or write on a connection may wait before it fails, so that a client that
-/// goes quiet cannot hold a thread for good.
-pub const SOCKET_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Threads passing whole requests from the guard to tiny_http, one kept connection each.
+const FORWARDERS: usize = 4;
 
 /// What a request turned out to be, once judged.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,32 +211,37 @@ pub enum ListenError {
     },
 }
 
-/// Binds the listening socket with read and write timeouts, which accepted connections
-/// inherit on Linux: tiny_http sets none of its own.
-fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
+/// Binds the listening socket. Nothing else touches it but the guard's `poll` loop.
+fn bind(address: SocketAddr) -> Result<TcpListener, ListenError> {
     use socket2::{Domain, Protocol, Socket, Type};
-    let socket = Socket::new(
-        Domain::for_address(address),
-        Type::STREAM,
-        Some(Protocol::TCP),
-    )?;
-    socket.set_reuse_address(true)?;
-    socket.set_read_timeout(Some(SOCKET_TIMEOUT))?;
-    socket.set_write_timeout(Some(SOCKET_TIMEOUT))?;
-    socket.bind(&address.into())?;
-    socket.listen(128)?;
-    Ok(socket.into())
+    let open = || -> std::io::Result<TcpListener> {
+        let socket = Socket::new(
+            Domain::for_address(address),
+            Type::STREAM,
+            Some(Protocol::TCP),
+        )?;
+        socket.set_reuse_address(true)?;
+        socket.bind(&address.into())?;
+        socket.listen(1024)?;
+        Ok(socket.into())
+    };
+    open().map_err(|source| match source.kind() {
+        std::io::ErrorKind::AddrInUse => ListenError::InUse { address },
+        std::io::ErrorKind::PermissionDenied => ListenError::Denied { address },
+        std::io::ErrorKind::AddrNotAvailable => ListenError::NotLocal { address },
+        _ => ListenError::Other { address, source },
+    })
 }
 
-/// The running listener.
+/// The running listener: the public socket and its guard, tiny_http behind it on a private
+/// socket, and a supervisor that rebuilds whichever part fails.
 pub struct Listener {
-    /// The address actually bound (the port is chosen by the system when 0 was asked for).
-    pub address: SocketAddr,
+    stack: Arc<Stack>,
 }
 
 /// What the request threads share.
 struct Shared {
-    config: Arc<Config>,
+    config: RwLock<Arc<Config>>,
     agent: SyncSender<AgentMsg>,
     started: Instant,
     /// Milliseconds after `started` of the last valid callback, plus one; 0 for none yet.
@@ -248,76 +250,323 @@ struct Shared {
     refused_by_address: AtomicU64,
     /// Events answered 503 because the agent's queue was full.
     busy: AtomicU64,
-    /// Answers whose request body was never read, for the drainer threads.
-    drain: Sender<(Request, Response<std::io::Cursor<Vec<u8>>>)>,
+    guard: Arc<GuardStats>,
+    /// Times a failed part of the listener was rebuilt.
+    restarts: AtomicU64,
+    /// Why the listener is down, while it is.
+    down: Mutex<Option<String>>,
 }
+
+impl Shared {
+    fn config(&self) -> Arc<Config> {
+        match self.config.read() {
+            Ok(c) => Arc::clone(&c),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+}
+
+/// A failure the supervisor must repair, with the generation of the part that failed (a
+/// report about a part already replaced is ignored).
+enum Fault {
+    Guard(u64, String),
+    Internal(u64, String),
+}
+
+struct Stack {
+    shared: Arc<Shared>,
+    /// The public socket, kept so that a restarted guard listens on the very same one.
+    public: Mutex<TcpListener>,
+    address: Mutex<SocketAddr>,
+    guard: Mutex<(u64, GuardHandle)>,
+    jobs: Sender<Job>,
+    internal: Arc<RwLock<Arc<Internal>>>,
+    /// The tiny_http server now in use, so that its worker threads can be let go on a rebuild.
+    server: Mutex<Arc<Server>>,
+    socket_dir: std::path::PathBuf,
+    faults: Sender<Fault>,
+}
+
+/// How long the supervisor waits before rebuilding a failed part, so a fault that repeats
+/// at once does not spin.
+const RESTART_DELAY: Duration = Duration::from_secs(1);
 
 /// Binds the configured address and starts answering requests on background threads.
 pub fn start(config: Arc<Config>, agent: SyncSender<AgentMsg>) -> Result<Listener, ListenError> {
     let address = config.listen.address;
-    let socket = bind(address).map_err(|source| match source.kind() {
-        std::io::ErrorKind::AddrInUse => ListenError::InUse { address },
-        std::io::ErrorKind::PermissionDenied => ListenError::Denied { address },
-        std::io::ErrorKind::AddrNotAvailable => ListenError::NotLocal { address },
-        _ => ListenError::Other { address, source },
-    })?;
-    let bound = socket
-        .local_addr()
-        .map_err(|source| ListenError::Other { address, source })?;
-    let server = Server::from_listener(socket, None).map_err(|e| ListenError::Other {
-        address,
-        source: std::io::Error::other(e.to_string()),
-    })?;
-    let server = Arc::new(server);
-    let (drain, drained) = channel::<(Request, Response<std::io::Cursor<Vec<u8>>>)>();
-    let drained = Arc::new(Mutex::new(drained));
-    for i in 0..DRAINERS {
-        let drained = Arc::clone(&drained);
-        std::thread::Builder::new()
-            .name(format!("http-drain-{i}"))
-            .spawn(move || {
-                loop {
-                    let next = match drained.lock() {
-                        Ok(rx) => rx.recv(),
-                        Err(_) => return,
-                    };
-                    match next {
-                        Ok((request, response)) => send(request, response),
-                        Err(_) => return,
-                    }
-                }
-            })
-            .map_err(|source| ListenError::Other { address, source })?;
-    }
+    let public = bind(address)?;
+    let other = |source: std::io::Error| ListenError::Other { address, source };
+    let bound = public.local_addr().map_err(other)?;
+    let socket_dir = private_dir().map_err(other)?;
     let shared = Arc::new(Shared {
-        config,
+        config: RwLock::new(config),
         agent,
         started: Instant::now(),
         last_callback: AtomicU64::new(0),
         refused_by_address: AtomicU64::new(0),
         busy: AtomicU64::new(0),
-        drain,
+        guard: Arc::new(GuardStats::default()),
+        restarts: AtomicU64::new(0),
+        down: Mutex::new(None),
     });
+    let (faults, faulted) = channel::<Fault>();
+    let (server, internal) = serve_internal(&socket_dir, 1, &shared, &faults).map_err(other)?;
+    let internal = Arc::new(RwLock::new(Arc::new(internal)));
+    let (jobs, queued) = channel::<Job>();
+    let queued = Arc::new(Mutex::new(queued));
+    for i in 0..FORWARDERS {
+        let queued = Arc::clone(&queued);
+        let internal = Arc::clone(&internal);
+        let faults = faults.clone();
+        spawn(&format!("http-fwd-{i}"), move || {
+            crate::guard::forwarder(queued, internal, move |generation, why| {
+                let _ = faults.send(Fault::Internal(generation, why));
+            });
+        })
+        .map_err(other)?;
+    }
+    let guard = start_guard(&public, 1, &jobs, &shared, &faults).map_err(other)?;
+    let stack = Arc::new(Stack {
+        shared,
+        public: Mutex::new(public),
+        address: Mutex::new(bound),
+        guard: Mutex::new((1, guard)),
+        jobs,
+        internal,
+        server: Mutex::new(server),
+        socket_dir,
+        faults,
+    });
+    let supervised = Arc::clone(&stack);
+    spawn("http-supervisor", move || supervise(&supervised, faulted)).map_err(other)?;
+    Ok(Listener { stack })
+}
+
+impl Listener {
+    /// The address actually bound (the port is chosen by the system when 0 was asked for).
+    pub fn address(&self) -> SocketAddr {
+        *lock(&self.stack.address)
+    }
+
+    /// Applies a new config: request judging follows it at once, and a new address is bound
+    /// before the old one is let go, so a failed rebind leaves it listening where it was.
+    pub fn reconfigure(&self, config: Arc<Config>) -> Result<SocketAddr, ListenError> {
+        let wanted = config.listen.address;
+        let current = self.address();
+        let same = wanted == current || (wanted.port() == 0 && wanted.ip() == current.ip());
+        match self.stack.shared.config.write() {
+            Ok(mut c) => *c = config,
+            Err(poisoned) => *poisoned.into_inner() = config,
+        }
+        if !same {
+            let public = bind(wanted)?;
+            let other = |source| ListenError::Other {
+                address: wanted,
+                source,
+            };
+            let bound = public.local_addr().map_err(other)?;
+            let for_guard = public.try_clone().map_err(other)?;
+            *lock(&self.stack.public) = public;
+            *lock(&self.stack.address) = bound;
+            lock(&self.stack.guard).1.send(Control::Swap(for_guard));
+        }
+        Ok(self.address())
+    }
+
+    /// Makes the guard fail as a bug would, to test the supervisor.
+    #[cfg(test)]
+    fn break_guard(&self) {
+        lock(&self.stack.guard).1.send(Control::Panic);
+    }
+
+    /// Makes a tiny_http worker see the error its accept loop reports when it dies.
+    #[cfg(test)]
+    fn break_tiny_http(&self) {
+        lock(&self.stack.server).unblock();
+    }
+}
+
+impl Listener {
+    /// Stops taking connections and removes tiny_http's private socket. Called on the way out
+    /// (the tray's event loop ends the process without running destructors).
+    pub fn close(&self) {
+        lock(&self.stack.guard).1.send(Control::Stop);
+        let _ = std::fs::remove_dir_all(&self.stack.socket_dir);
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn spawn(
+    name: &str,
+    f: impl FnOnce() + Send + 'static,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new().name(name.to_string()).spawn(f)
+}
+
+/// A directory only this user can enter, for tiny_http's socket: the guard's checks must not
+/// be skipped by connecting to tiny_http directly.
+fn private_dir() -> std::io::Result<std::path::PathBuf> {
+    use std::os::unix::fs::DirBuilderExt;
+    let base = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(std::path::PathBuf::from)
+        .filter(|p| p.is_dir())
+        .unwrap_or_else(std::env::temp_dir);
+    let mut attempts = 0;
+    loop {
+        let mut tag = [0u8; 8];
+        getrandom::fill(&mut tag).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let tag: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+        let dir = base.join(format!("calltray-{}-{tag}", std::process::id()));
+        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempts < 5 => {
+                attempts += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Starts tiny_http on a fresh private socket, with its worker threads.
+fn serve_internal(
+    dir: &std::path::Path,
+    generation: u64,
+    shared: &Arc<Shared>,
+    faults: &Sender<Fault>,
+) -> std::io::Result<(Arc<Server>, Internal)> {
+    let path = dir.join(format!("http-{generation}.sock"));
+    let _ = std::fs::remove_file(&path);
+    let socket = std::os::unix::net::UnixListener::bind(&path)?;
+    let server =
+        Server::from_listener(socket, None).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let server = Arc::new(server);
     for i in 0..WORKERS {
         let server = Arc::clone(&server);
-        let shared = Arc::clone(&shared);
-        std::thread::Builder::new()
-            .name(format!("http-{i}"))
-            .spawn(move || {
-                while let Ok(request) = server.recv() {
-                    answer(request, &shared);
+        let shared = Arc::clone(shared);
+        let faults = faults.clone();
+        spawn(&format!("http-{i}"), move || {
+            let why = loop {
+                match server.recv() {
+                    Ok(request) => answer(request, &shared),
+                    Err(e) => break e.to_string(),
                 }
-            })
-            .map_err(|source| ListenError::Other { address, source })?;
+            };
+            let _ = faults.send(Fault::Internal(generation, why));
+        })?;
     }
-    Ok(Listener { address: bound })
+    Ok((server, Internal { path, generation }))
+}
+
+/// Starts a guard loop on (a clone of) the public socket; its end, by panic or error, is
+/// reported as a fault.
+fn start_guard(
+    public: &TcpListener,
+    generation: u64,
+    jobs: &Sender<Job>,
+    shared: &Arc<Shared>,
+    faults: &Sender<Fault>,
+) -> std::io::Result<GuardHandle> {
+    let (guard, handle) = Guard::new(public.try_clone()?, jobs.clone(), Arc::clone(&shared.guard))?;
+    let faults = faults.clone();
+    spawn("http-guard", move || {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| guard.run()));
+        let why = match outcome {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => format!("the connection loop failed: {e}"),
+            Err(_) => "the connection loop stopped on an internal error".to_string(),
+        };
+        let _ = faults.send(Fault::Guard(generation, why));
+    })?;
+    Ok(handle)
+}
+
+/// Waits for faults and rebuilds what failed, telling the tray and `/health` meanwhile.
+fn supervise(stack: &Stack, faults: std::sync::mpsc::Receiver<Fault>) {
+    let mut guard_generation = 1;
+    let mut internal_generation = 1;
+    while let Ok(fault) = faults.recv() {
+        let (is_guard, why) = match fault {
+            Fault::Guard(g, why) if g == guard_generation => (true, why),
+            Fault::Internal(g, why) if g == internal_generation => (false, why),
+            _ => continue,
+        };
+        tracing::error!("listener failed: {why}; restarting it");
+        *lock(&stack.shared.down) = Some(why.clone());
+        let _ = stack
+            .shared
+            .agent
+            .send(AgentMsg::Listener(ListenerNote::Down(why)));
+        loop {
+            std::thread::sleep(RESTART_DELAY);
+            let rebuilt = if is_guard {
+                let public = lock(&stack.public);
+                start_guard(
+                    &public,
+                    guard_generation + 1,
+                    &stack.jobs,
+                    &stack.shared,
+                    &stack.faults,
+                )
+                .map(|handle| {
+                    guard_generation += 1;
+                    *lock(&stack.guard) = (guard_generation, handle);
+                })
+            } else {
+                serve_internal(
+                    &stack.socket_dir,
+                    internal_generation + 1,
+                    &stack.shared,
+                    &stack.faults,
+                )
+                .map(|(server, internal)| {
+                    internal_generation += 1;
+                    let old = std::mem::replace(&mut *lock(&stack.server), server);
+                    let old_path = lock_read(&stack.internal).path.clone();
+                    if let Ok(mut slot) = stack.internal.write() {
+                        *slot = Arc::new(internal);
+                    }
+                    for _ in 0..WORKERS {
+                        old.unblock();
+                    }
+                    let _ = std::fs::remove_file(old_path);
+                })
+            };
+            match rebuilt {
+                Ok(()) => break,
+                Err(e) => tracing::error!("could not restart the listener yet: {e}"),
+            }
+        }
+        stack.shared.restarts.fetch_add(1, Ordering::Relaxed);
+        *lock(&stack.shared.down) = None;
+        let address = *lock(&stack.address);
+        tracing::info!("listener restarted on {address}");
+        let _ = stack
+            .shared
+            .agent
+            .send(AgentMsg::Listener(ListenerNote::Up(address)));
+    }
+}
+
+fn lock_read<T: Clone>(lock: &RwLock<T>) -> T {
+    match lock.read() {
+        Ok(v) => v.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }
 }
 
 /// Judges one request, hands over its event, and answers it.
 fn answer(mut request: Request, shared: &Shared) {
     let mut allow = None;
-    let mut body_read = false;
-    let (status, text, content_type) = match read_and_judge(&mut request, shared, &mut body_read) {
+    let (status, text, content_type) = match read_and_judge(&mut request, shared) {
         Ok(Verdict::Health) => (200, health_json(shared), "application/json"),
         Ok(Verdict::Ignore(event)) => {
             shared.note_callback();
@@ -374,21 +623,6 @@ fn answer(mut request: Request, shared: &Shared) {
     if let Some(h) = allow.and_then(|methods| Header::from_bytes("Allow", methods).ok()) {
         response.add_header(h);
     }
-    let chunked = header_value(&request, "Transfer-Encoding").is_some();
-    let unread_body = !body_read && request.body_length().map_or(chunked, |n| n > 0);
-    if unread_body {
-        // tiny_http reads an unread body to its end once the request is answered; a sender
-        // that never sends it would hold this thread. A drainer thread waits instead.
-        if let Err(returned) = shared.drain.send((request, response)) {
-            let (request, response) = returned.0;
-            send(request, response);
-        }
-    } else {
-        send(request, response);
-    }
-}
-
-fn send(request: Request, response: Response<std::io::Cursor<Vec<u8>>>) {
     if let Err(e) = request.respond(response) {
         tracing::debug!("could not send a response: {e}");
     }
@@ -403,24 +637,21 @@ fn header_value(request: &Request, name: &str) -> Option<String> {
         .map(|h| h.value.as_str().to_string())
 }
 
-fn read_and_judge(
-    request: &mut Request,
-    shared: &Shared,
-    body_read: &mut bool,
-) -> Result<Verdict, Refusal> {
+fn read_and_judge(request: &mut Request, shared: &Shared) -> Result<Verdict, Refusal> {
     let method = match request.method() {
         Method::Get => "GET",
         Method::Head => "HEAD",
         Method::Post => "POST",
         _ => "OTHER",
     };
+    let config = shared.config();
     let content_type = header_value(request, "Content-Type");
-    let peer = request
-        .remote_addr()
-        .map(|a| a.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    // Only the guard reaches tiny_http, and it always says who the TCP peer was.
+    let peer = header_value(request, PEER_HEADER)
+        .and_then(|ip| ip.parse::<IpAddr>().ok())
+        .ok_or_else(|| Refusal::new(403, "forbidden: unknown sender"))?;
     let header = |name: &str| header_value(request, name);
-    let listen = &shared.config.listen;
+    let listen = &config.listen;
     if !allowed(
         client_address(peer, header, &listen.trusted_proxies),
         &listen.allow_from,
@@ -433,27 +664,15 @@ fn read_and_judge(
         ));
     }
     let url = request.url().to_string();
-    preflight(method, &url, &shared.config)?;
+    preflight(method, &url, &config)?;
+    // The guard forwards only bodies within MAX_BODY_BYTES, read in full: this cannot wait.
     let mut body = Vec::new();
     if method == "POST" {
-        if request.body_length().is_some_and(|n| n > MAX_BODY_BYTES) {
-            return Err(Refusal::new(
-                413,
-                format!("body larger than {MAX_BODY_BYTES} bytes"),
-            ));
-        }
-        *body_read = true;
         request
             .as_reader()
             .take(MAX_BODY_BYTES as u64 + 1)
             .read_to_end(&mut body)
             .map_err(|_| Refusal::new(400, "could not read the body"))?;
-        if body.len() > MAX_BODY_BYTES {
-            return Err(Refusal::new(
-                413,
-                format!("body larger than {MAX_BODY_BYTES} bytes"),
-            ));
-        }
     }
     judge(
         &RequestParts {
@@ -462,7 +681,7 @@ fn read_and_judge(
             content_type: content_type.as_deref(),
             body: &body,
         },
-        &shared.config,
+        &config,
     )
 }
 
@@ -478,6 +697,7 @@ fn health_json(shared: &Shared) -> String {
     let last = shared.last_callback.load(Ordering::Relaxed);
     let since = (last > 0)
         .then(|| (shared.started.elapsed().as_millis() as u64).saturating_sub(last - 1) / 1000);
+    let guard = &shared.guard;
     serde_json::json!({
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
@@ -485,6 +705,12 @@ fn health_json(shared: &Shared) -> String {
         "seconds_since_last_callback": since,
         "refused_by_address": shared.refused_by_address.load(Ordering::Relaxed),
         "answered_busy": shared.busy.load(Ordering::Relaxed),
+        "listener_restarts": shared.restarts.load(Ordering::Relaxed),
+        "connections_open": guard.open.load(Ordering::Relaxed),
+        "connections_evicted": guard.evicted.load(Ordering::Relaxed),
+        "connections_timed_out": guard.timed_out.load(Ordering::Relaxed),
+        "refused_framing": guard.refused.load(Ordering::Relaxed),
+        "accept_errors": guard.accept_errors.load(Ordering::Relaxed),
     })
     .to_string()
 }
@@ -492,7 +718,64 @@ fn health_json(shared: &Shared) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
     use std::path::Path;
+    use std::sync::mpsc::Receiver;
+
+    /// One request on a fresh connection; the whole answer.
+    fn fetch(address: SocketAddr, target: &str) -> String {
+        let mut stream = std::net::TcpStream::connect(address).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .expect("timeout");
+        write!(stream, "GET {target} HTTP/1.1\r\nConnection: close\r\n\r\n").expect("send");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("answer");
+        answer
+    }
+
+    /// The next listener note the supervisor sends to the agent.
+    fn next_note(inbox: &Receiver<AgentMsg>) -> ListenerNote {
+        loop {
+            match inbox.recv_timeout(Duration::from_secs(20)) {
+                Ok(AgentMsg::Listener(note)) => return note,
+                Ok(_) => {}
+                Err(e) => panic!("no word from the supervisor: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_supervisor_brings_back_a_failed_guard_or_tiny_http() {
+        let (tx, inbox) = std::sync::mpsc::sync_channel(16);
+        let config = Arc::new(config("[listen]\naddress = \"127.0.0.1:0\""));
+        let listener = start(config, tx).expect("listening");
+        let address = listener.address();
+        assert!(fetch(address, "/health").contains("\"listener_restarts\":0"));
+
+        listener.break_guard();
+        assert!(
+            matches!(next_note(&inbox), ListenerNote::Down(why) if why.contains("connection loop"))
+        );
+        assert_eq!(next_note(&inbox), ListenerNote::Up(address));
+        let health = fetch(address, "/health");
+        assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+        assert!(health.contains("\"listener_restarts\":1"), "{health}");
+
+        listener.break_tiny_http();
+        assert!(matches!(next_note(&inbox), ListenerNote::Down(why) if why.contains("unblocked")));
+        assert_eq!(next_note(&inbox), ListenerNote::Up(address));
+        // Several requests, so that every forwarder has moved to the new tiny_http.
+        for _ in 0..8 {
+            let answer = fetch(
+                address,
+                "/init?callid=1&type=incoming&caller=5145551212&callee=100",
+            );
+            assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        }
+        assert!(fetch(address, "/health").contains("\"listener_restarts\":2"));
+        listener.close();
+    }
 
     fn config(extra: &str) -> Config {
         Config::parse(

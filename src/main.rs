@@ -4,7 +4,7 @@ use anyhow::Context;
 use calltray::agent::{self, AgentMsg, Outputs};
 use calltray::config::Config;
 use calltray::event::Direction;
-use calltray::{listener, notifier, paths, simulate, tray};
+use calltray::{listener, notifier, paths, simulate, tray, watch};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -75,8 +75,11 @@ enum Way {
 
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
+        // Not "stopped": the listener's threads are restarted by their supervisor.
+        let thread = std::thread::current();
+        let name = thread.name().unwrap_or("unnamed");
         eprintln!(
-            "calltray stopped because of an internal error ({info}). Please report it with the lines above."
+            "calltray hit an internal error in its {name} thread ({info}). Please report it with the lines above."
         );
     }));
     let cli = Cli::parse();
@@ -200,8 +203,8 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
     }
 
     let (tx, rx) = std::sync::mpsc::sync_channel::<AgentMsg>(agent::QUEUE_DEPTH);
-    let listener = listener::start(Arc::clone(&config), tx.clone())?;
-    let listening = listener.address.to_string();
+    let listener = Arc::new(listener::start(Arc::clone(&config), tx.clone())?);
+    let listening = listener.address();
     tracing::info!("Listening on http://{listening}");
     let shown_prefix = if config.listen.secret.is_some() {
         "/<secret>"
@@ -216,6 +219,12 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
         config.extensions.len()
     );
     let toasts = notifier::spawn().context("cannot start the notifier thread")?;
+    // Without the watcher calltray still works; edits then need a restart.
+    let _watcher = watch::spawn(path.to_path_buf(), Arc::clone(&listener), tx.clone())
+        .map_err(|e| {
+            tracing::warn!("config edits will need a restart: cannot watch the config folder: {e}")
+        })
+        .ok();
     let on_signal = tx.clone();
     ctrlc::set_handler(move || {
         let _ = on_signal.send(AgentMsg::Quit);
@@ -223,7 +232,8 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
     .context("cannot set up the termination signal handler")?;
 
     if no_tray.is_some() {
-        agent::run(&config, listening, rx, Outputs { toasts, tray: None });
+        agent::run(config, listening, rx, Outputs { toasts, tray: None });
+        listener.close();
         return Ok(ExitCode::SUCCESS);
     }
     let tray = tray::Tray::new();
@@ -232,11 +242,13 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
         tray: Some(tray.view_sink()),
     };
     let core_config = Arc::clone(&config);
+    let core_listener = Arc::clone(&listener);
     let exit_tray = tray.exit_sink();
     std::thread::Builder::new()
         .name("agent".into())
         .spawn(move || {
-            agent::run(&core_config, listening, rx, outputs);
+            agent::run(core_config, listening, rx, outputs);
+            core_listener.close();
             exit_tray();
         })
         .context("cannot start the agent thread")?;

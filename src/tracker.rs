@@ -123,6 +123,12 @@ impl CallTracker {
         }
     }
 
+    /// Changes how long a call may ring before it counts as missed (a config reload); calls
+    /// already ringing follow the new value.
+    pub fn set_ring_timeout(&mut self, ring_timeout: Duration) {
+        self.ring_timeout = TimeDelta::from_std(ring_timeout).unwrap_or(TimeDelta::MAX);
+    }
+
     /// Takes one event of the user's and says what changed, if anything did: a repeated or
     /// stale event changes nothing.
     pub fn apply(&mut self, event: &CallEvent, now: Time) -> Option<Update> {

@@ -37,6 +37,25 @@ pub struct ToastContent {
     pub icon: &'static str,
 }
 
+/// A toast about calltray itself rather than a call (a config edit that was not applied):
+/// one per `topic`, each replacing the last.
+pub fn notice(topic: &str, summary: &str, body: &str) -> Toast {
+    Toast {
+        // Control characters never pass the listener, so no call can have this id.
+        key: CallKey {
+            callid: format!("\u{0}{topic}"),
+            direction: Direction::Incoming,
+        },
+        content: Some(ToastContent {
+            summary: clean(summary),
+            body: markup_escape(&clean(body)),
+            sticky: false,
+            icon: "dialog-warning",
+        }),
+        last: false,
+    }
+}
+
 /// The toast that announces `update`, following the user's switches.
 pub fn toast_for(update: &Update, prefs: &NotifyPrefs) -> Toast {
     let call = &update.call;
@@ -118,6 +137,15 @@ pub enum TrayIcon {
     Missed,
 }
 
+/// Whether the listener is taking calls, as the tray and `/health` tell it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListenerNote {
+    /// Listening on this address.
+    Up(std::net::SocketAddr),
+    /// A part of the listener failed and is being restarted.
+    Down(String),
+}
+
 /// Everything the tray shows, rebuilt after each change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrayView {
@@ -139,10 +167,10 @@ pub struct RecentCall {
     pub number: String,
 }
 
-/// The tray's state at `now`; `listening` names the listener's address.
+/// The tray's state at `now`; `listener` says whether calls can arrive.
 pub fn tray_view<Tz: TimeZone>(
     tracker: &CallTracker,
-    listening: &str,
+    listener: &ListenerNote,
     now: Time,
     tz: &Tz,
 ) -> TrayView
@@ -195,15 +223,21 @@ where
         } else {
             TrayIcon::Idle
         };
-        let status = match tracker.recent().next() {
-            Some(last) => format!("Last call: {} · {}", shown_party(last), outcome_text(last)),
-            None => format!("Listening on {listening}"),
+        let status = match (listener, tracker.recent().next()) {
+            (ListenerNote::Down(why), _) => format!("Not receiving calls: {}", clean(why)),
+            (_, Some(last)) => {
+                format!("Last call: {} · {}", shown_party(last), outcome_text(last))
+            }
+            (ListenerNote::Up(address), None) => format!("Listening on {address}"),
         };
         (icon, status)
     };
 
     let unseen = tracker.unseen_missed();
-    let mut tooltip = format!("calltray · listening on {listening}\n{status}");
+    let mut tooltip = match listener {
+        ListenerNote::Up(address) => format!("calltray · listening on {address}\n{status}"),
+        ListenerNote::Down(_) => format!("calltray · not receiving calls\n{status}"),
+    };
     if unseen > 0 {
         tooltip.push_str(&format!("\n{}", missed_count_text(unseen)));
     }
@@ -326,6 +360,10 @@ mod tests {
         FixedOffset::west_opt(5 * 3600).expect("valid offset")
     }
 
+    fn up() -> ListenerNote {
+        ListenerNote::Up("127.0.0.1:8765".parse().expect("an address"))
+    }
+
     fn apply(tr: &mut CallTracker, kind: EventKind, q: &str, at: i64) -> Option<Update> {
         let mut p = Params::default();
         p.add_encoded(q).expect("test params");
@@ -444,21 +482,30 @@ mod tests {
     #[test]
     fn tray_walks_a_call() {
         let mut tr = CallTracker::new(Duration::from_secs(120), 10);
-        let idle = tray_view(&tr, "127.0.0.1:8765", t(0), &tz());
+        let idle = tray_view(&tr, &up(), t(0), &tz());
         assert_eq!(
             (idle.icon, idle.status.as_str()),
             (TrayIcon::Idle, "Listening on 127.0.0.1:8765")
         );
 
+        let down = tray_view(
+            &tr,
+            &ListenerNote::Down("out of\u{7}files".into()),
+            t(0),
+            &tz(),
+        );
+        assert_eq!(down.status, "Not receiving calls: out offiles");
+        assert!(down.tooltip.starts_with("calltray · not receiving calls\n"));
+
         apply(&mut tr, EventKind::Initiated, IN, 0);
-        let v = tray_view(&tr, "x", t(1), &tz());
+        let v = tray_view(&tr, &up(), t(1), &tz());
         assert_eq!(
             (v.icon, v.status.as_str(), v.ticking),
             (TrayIcon::Ringing, "Ringing: (514) 555-1212", false)
         );
 
         apply(&mut tr, EventKind::Answered, IN, 2);
-        let v = tray_view(&tr, "x", t(153), &tz());
+        let v = tray_view(&tr, &up(), t(153), &tz());
         assert_eq!(
             (v.icon, v.status.as_str(), v.ticking),
             (TrayIcon::InCall, "In call with (514) 555-1212 · 2:31", true)
@@ -470,7 +517,7 @@ mod tests {
             &format!("{IN}&duration=300"),
             302,
         );
-        let v = tray_view(&tr, "x", t(303), &tz());
+        let v = tray_view(&tr, &up(), t(303), &tz());
         assert_eq!(
             (v.icon, v.status.as_str(), v.ticking),
             (TrayIcon::Idle, "Last call: (514) 555-1212 · 5:00", false)
@@ -490,7 +537,7 @@ mod tests {
         let mut tr = CallTracker::new(Duration::from_secs(120), 10);
         apply(&mut tr, EventKind::Initiated, IN, 0);
         tr.expire(t(200));
-        let v = tray_view(&tr, "x", t(200), &tz());
+        let v = tray_view(&tr, &up(), t(200), &tz());
         assert_eq!(v.icon, TrayIcon::Missed);
         assert_eq!(v.unseen_missed, 1);
         assert!(
@@ -500,6 +547,6 @@ mod tests {
         );
         assert!(v.tooltip.contains("1 missed call"));
         tr.mark_seen();
-        assert_eq!(tray_view(&tr, "x", t(200), &tz()).icon, TrayIcon::Idle);
+        assert_eq!(tray_view(&tr, &up(), t(200), &tz()).icon, TrayIcon::Idle);
     }
 }

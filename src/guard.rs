@@ -1,0 +1,774 @@
+//! The connection guard: the only code that touches sockets from the network.
+//!
+//! tiny_http gives every connection a thread, reads header lines without a limit and sets
+//! no deadlines, so a few hundred idle or slow clients would tie up a few hundred threads.
+//! The guard sits in front of it instead: one thread, one `poll` loop (mio) over every open
+//! connection, holding each in a small buffer until a whole request is in (by the rules of
+//! [`crate::framing`]) or its deadline passes. Only then is the request forwarded to
+//! tiny_http, over a private Unix socket, by a few forwarder threads that keep one
+//! connection each. So the thread count is fixed whatever the clients do, and the cost of a
+//! slow client is a buffer and a file descriptor for at most [`REQUEST_DEADLINE`].
+
+use crate::framing::{self, Head, HeadScan, Refused};
+use mio::net::{TcpListener as MioListener, TcpStream as MioStream};
+use mio::{Events, Interest, Poll, Token, Waker};
+use std::collections::HashMap;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{IpAddr, TcpListener};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+/// The most connections held at once; past it, the one that has waited longest for its
+/// request is closed to make room, so a flood of idle sockets cannot keep a real callback out.
+pub const MAX_CONNECTIONS: usize = 1024;
+/// How long a client has, from connecting (or from its previous answer), to send a whole request.
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(5);
+/// How long a client has to take its answer.
+const WRITE_DEADLINE: Duration = Duration::from_secs(5);
+/// How long, and how many bytes, a refused client's remaining upload is read and dropped.
+const LINGER: Duration = Duration::from_secs(2);
+const LINGER_BYTES: usize = 1024 * 1024;
+/// How long the guard waits on a forwarder before answering 503 itself.
+const FORWARD_DEADLINE: Duration = Duration::from_secs(15);
+/// How often deadlines are checked while connections are open (none are checked while idle).
+const SWEEP_EVERY: Duration = Duration::from_millis(250);
+/// How long accepting pauses when the process is out of file descriptors and nothing can be
+/// closed to make room.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
+/// How long tiny_http has to answer a forwarded request.
+const INTERNAL_TIMEOUT: Duration = Duration::from_secs(5);
+/// The largest answer read back from tiny_http (calltray's own answers are a few hundred bytes).
+const MAX_RESPONSE_BYTES: usize = 64 * 1024;
+
+const LISTENER: Token = Token(0);
+const WAKER: Token = Token(1);
+
+/// What the guard has seen, for `/health` and the README's figures.
+#[derive(Debug, Default)]
+pub struct GuardStats {
+    /// Connections open now.
+    pub open: AtomicU64,
+    /// Connections closed to make room under [`MAX_CONNECTIONS`] or when out of descriptors.
+    pub evicted: AtomicU64,
+    /// Connections closed because their request did not arrive in time.
+    pub timed_out: AtomicU64,
+    /// Requests refused for their framing (too long, malformed).
+    pub refused: AtomicU64,
+    /// Failed `accept` calls (out of file descriptors, mostly).
+    pub accept_errors: AtomicU64,
+}
+
+/// Orders for a running guard.
+pub enum Control {
+    /// Listen on this socket from now on (a new address in the config); the old one closes.
+    Swap(TcpListener),
+    /// Stop the loop.
+    Stop,
+    /// Die as a bug would, so that tests can watch the supervisor bring the guard back.
+    #[cfg(test)]
+    Panic,
+}
+
+/// A request ready for tiny_http, and where its answer goes.
+pub struct Job {
+    token: usize,
+    serial: u64,
+    request: Vec<u8>,
+    head_only: bool,
+    reply: Sender<Done>,
+    waker: Arc<Waker>,
+}
+
+/// tiny_http's answer to a [`Job`].
+pub struct Done {
+    token: usize,
+    serial: u64,
+    response: Vec<u8>,
+}
+
+/// A handle on a running guard loop.
+pub struct GuardHandle {
+    control: Sender<Control>,
+    waker: Arc<Waker>,
+}
+
+impl GuardHandle {
+    pub fn send(&self, order: Control) {
+        if self.control.send(order).is_ok() {
+            let _ = self.waker.wake();
+        }
+    }
+}
+
+/// Sets up a guard on `listener`; `run` then serves until [`Control::Stop`] or an error.
+pub struct Guard {
+    poll: Poll,
+    listener: MioListener,
+    waker: Arc<Waker>,
+    control: Receiver<Control>,
+    done_tx: Sender<Done>,
+    done: Receiver<Done>,
+    jobs: Sender<Job>,
+    stats: Arc<GuardStats>,
+    cap: usize,
+    conns: HashMap<usize, Conn>,
+    next_token: usize,
+    next_serial: u64,
+    accept_paused_until: Option<Instant>,
+}
+
+enum State {
+    Reading,
+    Waiting,
+    Writing,
+    /// Answered and closing: what the client still sends is read and dropped for a moment, so
+    /// that closing with unread bytes does not reset the connection before it reads the answer.
+    Lingering,
+}
+
+struct Conn {
+    stream: MioStream,
+    peer: IpAddr,
+    buf: Vec<u8>,
+    scan: HeadScan,
+    head: Option<Head>,
+    continue_sent: bool,
+    state: State,
+    /// When the current request began to be awaited: the oldest is evicted first.
+    since: Instant,
+    deadline: Instant,
+    serial: u64,
+    keep_alive: bool,
+    out: Vec<u8>,
+    written: usize,
+    close_after_write: bool,
+}
+
+impl Guard {
+    pub fn new(
+        listener: TcpListener,
+        jobs: Sender<Job>,
+        stats: Arc<GuardStats>,
+    ) -> std::io::Result<(Guard, GuardHandle)> {
+        listener.set_nonblocking(true)?;
+        let poll = Poll::new()?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        let mut listener = MioListener::from_std(listener);
+        poll.registry()
+            .register(&mut listener, LISTENER, Interest::READABLE)?;
+        let (control_tx, control) = std::sync::mpsc::channel();
+        let (done_tx, done) = std::sync::mpsc::channel();
+        let guard = Guard {
+            poll,
+            listener,
+            waker: Arc::clone(&waker),
+            control,
+            done_tx,
+            done,
+            jobs,
+            stats,
+            cap: connection_cap(),
+            conns: HashMap::new(),
+            next_token: 2,
+            next_serial: 0,
+            accept_paused_until: None,
+        };
+        let handle = GuardHandle {
+            control: control_tx,
+            waker,
+        };
+        Ok((guard, handle))
+    }
+
+    /// Serves until told to stop; an error from `poll` itself ends it (the supervisor restarts it).
+    pub fn run(mut self) -> std::io::Result<()> {
+        let mut events = Events::with_capacity(256);
+        let mut next_sweep = Instant::now() + SWEEP_EVERY;
+        loop {
+            let now = Instant::now();
+            let mut timeout = None;
+            if !self.conns.is_empty() {
+                timeout = Some(next_sweep.saturating_duration_since(now));
+            }
+            if let Some(until) = self.accept_paused_until {
+                let wait = until.saturating_duration_since(now);
+                timeout = Some(timeout.map_or(wait, |t: Duration| t.min(wait)));
+            }
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() == ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            for event in events.iter() {
+                match event.token() {
+                    LISTENER => self.accept_all(),
+                    WAKER => {
+                        if !self.take_orders() {
+                            return Ok(());
+                        }
+                        self.take_answers();
+                    }
+                    Token(t) => self.drive(t),
+                }
+            }
+            let now = Instant::now();
+            if self.accept_paused_until.is_some_and(|until| now >= until) {
+                self.accept_paused_until = None;
+                self.accept_all();
+            }
+            if now >= next_sweep {
+                self.sweep(now);
+                next_sweep = now + SWEEP_EVERY;
+            }
+        }
+    }
+
+    /// Applies orders; false when told to stop.
+    fn take_orders(&mut self) -> bool {
+        loop {
+            match self.control.try_recv() {
+                Ok(Control::Swap(listener)) => {
+                    if let Err(e) = self.swap(listener) {
+                        tracing::warn!("could not switch to the new listening socket: {e}");
+                    }
+                }
+                Ok(Control::Stop) | Err(TryRecvError::Disconnected) => return false,
+                #[cfg(test)]
+                Ok(Control::Panic) => panic!("guard told to fail"),
+                Err(TryRecvError::Empty) => return true,
+            }
+        }
+    }
+
+    fn swap(&mut self, listener: TcpListener) -> std::io::Result<()> {
+        listener.set_nonblocking(true)?;
+        let mut fresh = MioListener::from_std(listener);
+        self.poll
+            .registry()
+            .register(&mut fresh, LISTENER, Interest::READABLE)?;
+        let mut old = std::mem::replace(&mut self.listener, fresh);
+        let _ = self.poll.registry().deregister(&mut old);
+        Ok(())
+    }
+
+    fn accept_all(&mut self) {
+        if self.accept_paused_until.is_some() {
+            return;
+        }
+        loop {
+            match self.listener.accept() {
+                Ok((stream, addr)) => {
+                    if self.conns.len() >= self.cap && !self.evict_oldest() {
+                        // Every connection is waiting on an answer: this one cannot be held.
+                        self.stats.evicted.fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    }
+                    self.admit(stream, addr.ip());
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let count = self.stats.accept_errors.fetch_add(1, Ordering::Relaxed) + 1;
+                    if count % 1000 == 1 {
+                        tracing::warn!("could not accept a connection ({count} times so far): {e}");
+                    }
+                    // Out of descriptors: the oldest idle connection makes room. tiny_http's
+                    // own accept loop ends for good here; this one carries on.
+                    if is_out_of_descriptors(&e) && self.evict_oldest() {
+                        continue;
+                    }
+                    self.accept_paused_until = Some(Instant::now() + ACCEPT_PAUSE);
+                    return;
+                }
+            }
+        }
+    }
+
+    fn admit(&mut self, mut stream: MioStream, peer: IpAddr) {
+        let token = self.next_token;
+        self.next_token = self.next_token.checked_add(1).unwrap_or(2);
+        let _ = stream.set_nodelay(true);
+        if self
+            .poll
+            .registry()
+            .register(
+                &mut stream,
+                Token(token),
+                Interest::READABLE | Interest::WRITABLE,
+            )
+            .is_err()
+        {
+            return;
+        }
+        let now = Instant::now();
+        self.conns.insert(
+            token,
+            Conn {
+                stream,
+                peer,
+                buf: Vec::new(),
+                scan: HeadScan::default(),
+                head: None,
+                continue_sent: false,
+                state: State::Reading,
+                since: now,
+                deadline: now + REQUEST_DEADLINE,
+                serial: 0,
+                keep_alive: false,
+                out: Vec::new(),
+                written: 0,
+                close_after_write: false,
+            },
+        );
+        self.stats.open.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Closes the connection that has waited longest for its request; false if none is waiting.
+    fn evict_oldest(&mut self) -> bool {
+        let oldest = self
+            .conns
+            .iter()
+            .filter(|(_, c)| matches!(c.state, State::Reading | State::Lingering))
+            .min_by_key(|(_, c)| c.since)
+            .map(|(t, _)| *t);
+        match oldest {
+            Some(token) => {
+                self.close(token);
+                self.stats.evicted.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn close(&mut self, token: usize) {
+        if let Some(mut conn) = self.conns.remove(&token) {
+            let _ = self.poll.registry().deregister(&mut conn.stream);
+            self.stats.open.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Moves a connection along after a readiness event or a change of state.
+    fn drive(&mut self, token: usize) {
+        let Some(conn) = self.conns.get_mut(&token) else {
+            return;
+        };
+        let step = match conn.state {
+            State::Reading => read_more(conn),
+            State::Writing => flush(conn),
+            State::Waiting => Step::Stay,
+            State::Lingering => discard(conn),
+        };
+        self.after(token, step);
+    }
+
+    fn after(&mut self, token: usize, step: Step) {
+        match step {
+            Step::Stay => {}
+            Step::Close => self.close(token),
+            Step::Refuse(refused) => {
+                self.stats.refused.fetch_add(1, Ordering::Relaxed);
+                if let Some(conn) = self.conns.get_mut(&token) {
+                    conn.answer(
+                        framing::plain_response(refused.status, &refused.reason, true),
+                        false,
+                    );
+                }
+                self.drive(token);
+            }
+            Step::Forward(whole, head_only) => {
+                let Some(conn) = self.conns.get_mut(&token) else {
+                    return;
+                };
+                self.next_serial += 1;
+                conn.serial = self.next_serial;
+                conn.state = State::Waiting;
+                conn.deadline = Instant::now() + FORWARD_DEADLINE;
+                let job = Job {
+                    token,
+                    serial: conn.serial,
+                    request: whole,
+                    head_only,
+                    reply: self.done_tx.clone(),
+                    waker: Arc::clone(&self.waker),
+                };
+                if self.jobs.send(job).is_err() {
+                    let busy = framing::plain_response(503, "shutting down", true);
+                    if let Some(conn) = self.conns.get_mut(&token) {
+                        conn.answer(busy, false);
+                    }
+                    self.drive(token);
+                }
+            }
+            Step::Answered => {
+                // Written in full: read the next request on a kept-alive connection.
+                if let Some(conn) = self.conns.get_mut(&token) {
+                    if conn.close_after_write {
+                        let _ = conn.stream.shutdown(std::net::Shutdown::Write);
+                        conn.state = State::Lingering;
+                        conn.written = 0;
+                        conn.deadline = Instant::now() + LINGER;
+                        self.drive(token);
+                        return;
+                    }
+                    let now = Instant::now();
+                    conn.state = State::Reading;
+                    conn.since = now;
+                    conn.deadline = now + REQUEST_DEADLINE;
+                    self.drive(token);
+                }
+            }
+        }
+    }
+
+    fn take_answers(&mut self) {
+        while let Ok(done) = self.done.try_recv() {
+            let Some(conn) = self.conns.get_mut(&done.token) else {
+                continue;
+            };
+            if conn.serial != done.serial || !matches!(conn.state, State::Waiting) {
+                continue;
+            }
+            let keep = conn.keep_alive;
+            conn.answer(done.response, keep);
+            self.drive(done.token);
+        }
+    }
+
+    fn sweep(&mut self, now: Instant) {
+        let late: Vec<usize> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| now >= c.deadline)
+            .map(|(t, _)| *t)
+            .collect();
+        for token in late {
+            let Some(conn) = self.conns.get_mut(&token) else {
+                continue;
+            };
+            if matches!(conn.state, State::Reading | State::Waiting) {
+                self.stats.timed_out.fetch_add(1, Ordering::Relaxed);
+            }
+            match conn.state {
+                State::Reading if conn.buf.is_empty() => self.close(token),
+                State::Reading => {
+                    let secs = REQUEST_DEADLINE.as_secs();
+                    let reason = format!("request not received in full within {secs} s");
+                    conn.answer(framing::plain_response(408, &reason, true), false);
+                    self.drive(token);
+                }
+                State::Waiting => {
+                    let reason = "calltray did not answer in time; retry shortly";
+                    conn.answer(framing::plain_response(503, reason, true), false);
+                    self.drive(token);
+                }
+                State::Writing | State::Lingering => self.close(token),
+            }
+        }
+    }
+}
+
+/// What a connection needs next.
+enum Step {
+    Stay,
+    Close,
+    Refuse(Refused),
+    Forward(Vec<u8>, bool),
+    Answered,
+}
+
+impl Conn {
+    fn answer(&mut self, response: Vec<u8>, keep_alive: bool) {
+        self.out = response;
+        self.written = 0;
+        self.close_after_write = !keep_alive;
+        self.state = State::Writing;
+        self.deadline = Instant::now() + WRITE_DEADLINE;
+    }
+
+    /// Frames what has arrived so far.
+    fn advance(&mut self) -> Step {
+        if self.head.is_none() {
+            match framing::scan_head(&self.buf, &mut self.scan) {
+                Ok(Some(n)) => match framing::parse_head(&self.buf[..n], self.peer) {
+                    Ok(head) => self.head = Some(head),
+                    Err(refused) => return Step::Refuse(refused),
+                },
+                Ok(None) => return Step::Stay,
+                Err(refused) => return Step::Refuse(refused),
+            }
+        }
+        let Some(head) = &self.head else {
+            return Step::Stay;
+        };
+        match framing::body_complete(&self.buf, head) {
+            Ok(Some(whole)) => {
+                self.keep_alive = head.keep_alive;
+                let head_only = head.head_only;
+                self.buf.drain(..whole.consumed);
+                self.head = None;
+                self.scan = HeadScan::default();
+                self.continue_sent = false;
+                Step::Forward(whole.forwarded, head_only)
+            }
+            Ok(None) => {
+                if head.expects_continue && !self.continue_sent {
+                    self.continue_sent = true;
+                    // Fits in any socket buffer; a client that cannot take it gets its 408 later.
+                    let _ = self.stream.write(b"HTTP/1.1 100 Continue\r\n\r\n");
+                }
+                Step::Stay
+            }
+            Err(refused) => Step::Refuse(refused),
+        }
+    }
+}
+
+/// Reads what the socket has, a piece at a time, and stops as soon as a request is whole
+/// or refused, so a client cannot make the guard buffer more than one request's limits.
+fn read_more(conn: &mut Conn) -> Step {
+    // Bytes left over from a pipelined request come first.
+    let step = conn.advance();
+    if !matches!(step, Step::Stay) {
+        return step;
+    }
+    let mut piece = [0u8; 8192];
+    loop {
+        match conn.stream.read(&mut piece) {
+            Ok(0) => return Step::Close,
+            Ok(n) => {
+                conn.buf.extend_from_slice(&piece[..n]);
+                let step = conn.advance();
+                if !matches!(step, Step::Stay) {
+                    return step;
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return Step::Stay,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return Step::Close,
+        }
+    }
+}
+
+fn discard(conn: &mut Conn) -> Step {
+    let mut piece = [0u8; 8192];
+    loop {
+        match conn.stream.read(&mut piece) {
+            Ok(0) => return Step::Close,
+            Ok(n) => {
+                conn.written += n;
+                if conn.written > LINGER_BYTES {
+                    return Step::Close;
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return Step::Stay,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return Step::Close,
+        }
+    }
+}
+
+fn flush(conn: &mut Conn) -> Step {
+    while conn.written < conn.out.len() {
+        match conn.stream.write(&conn.out[conn.written..]) {
+            Ok(0) => return Step::Close,
+            Ok(n) => conn.written += n,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return Step::Stay,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return Step::Close,
+        }
+    }
+    conn.out = Vec::new();
+    Step::Answered
+}
+
+fn is_out_of_descriptors(e: &std::io::Error) -> bool {
+    // EMFILE and ENFILE on Linux and macOS.
+    matches!(e.raw_os_error(), Some(23 | 24))
+}
+
+/// [`MAX_CONNECTIONS`], or fewer when the process may open fewer files, keeping room for the
+/// rest of the agent (D-Bus, the display, the config watcher, tiny_http).
+fn connection_cap() -> usize {
+    MAX_CONNECTIONS.min(open_file_limit().saturating_sub(64).max(16))
+}
+
+fn open_file_limit() -> usize {
+    // /proc is enough on Linux; elsewhere assume macOS's default of 256.
+    std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3).map(str::to_owned))
+        })
+        .and_then(|soft| soft.parse().ok())
+        .unwrap_or(256)
+}
+
+/// Where forwarders find tiny_http: rebuilt by the supervisor when tiny_http's accept loop dies.
+#[derive(Debug)]
+pub struct Internal {
+    pub path: std::path::PathBuf,
+    pub generation: u64,
+}
+
+/// One forwarder: takes whole requests from the guard, passes them to tiny_http over a kept
+/// connection, and hands the answers back.
+pub fn forwarder(
+    jobs: Arc<Mutex<Receiver<Job>>>,
+    target: Arc<RwLock<Arc<Internal>>>,
+    report: impl Fn(u64, String),
+) {
+    let mut conn: Option<(u64, std::os::unix::net::UnixStream)> = None;
+    loop {
+        let job = match jobs.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok(job) = job else { return };
+        let internal = match target.read() {
+            Ok(t) => Arc::clone(&t),
+            Err(_) => return,
+        };
+        let response = match exchange(&mut conn, &internal, &job) {
+            Ok(response) => response,
+            Err(e) => {
+                report(
+                    internal.generation,
+                    format!("calltray's request handler did not answer: {e}"),
+                );
+                framing::plain_response(
+                    503,
+                    "calltray is restarting its listener; retry shortly",
+                    true,
+                )
+            }
+        };
+        let _ = job.reply.send(Done {
+            token: job.token,
+            serial: job.serial,
+            response,
+        });
+        let _ = job.waker.wake();
+    }
+}
+
+fn exchange(
+    conn: &mut Option<(u64, std::os::unix::net::UnixStream)>,
+    internal: &Internal,
+    job: &Job,
+) -> std::io::Result<Vec<u8>> {
+    if conn
+        .as_ref()
+        .is_some_and(|(generation, _)| *generation != internal.generation)
+    {
+        *conn = None;
+    }
+    // A kept connection may have been closed by tiny_http since: one fresh try, no more.
+    if let Some((_, stream)) = conn.as_mut() {
+        match round_trip(stream, job) {
+            Ok(response) => return Ok(response),
+            Err(RoundTrip::Stale) => *conn = None,
+            Err(RoundTrip::Failed(e)) => {
+                *conn = None;
+                return Err(e);
+            }
+        }
+    }
+    let stream = std::os::unix::net::UnixStream::connect(&internal.path)?;
+    stream.set_read_timeout(Some(INTERNAL_TIMEOUT))?;
+    stream.set_write_timeout(Some(INTERNAL_TIMEOUT))?;
+    let (_, stream) = conn.insert((internal.generation, stream));
+    match round_trip(stream, job) {
+        Ok(response) => Ok(response),
+        Err(RoundTrip::Stale) => {
+            *conn = None;
+            Err(std::io::Error::new(
+                ErrorKind::ConnectionAborted,
+                "closed without an answer",
+            ))
+        }
+        Err(RoundTrip::Failed(e)) => {
+            *conn = None;
+            Err(e)
+        }
+    }
+}
+
+enum RoundTrip {
+    /// The connection was closed before the request reached tiny_http: safe to send again.
+    Stale,
+    Failed(std::io::Error),
+}
+
+fn round_trip(
+    stream: &mut std::os::unix::net::UnixStream,
+    job: &Job,
+) -> Result<Vec<u8>, RoundTrip> {
+    if let Err(e) = stream.write_all(&job.request) {
+        return Err(match e.kind() {
+            ErrorKind::BrokenPipe | ErrorKind::ConnectionReset => RoundTrip::Stale,
+            _ => RoundTrip::Failed(e),
+        });
+    }
+    let mut response = Vec::with_capacity(512);
+    let mut piece = [0u8; 4096];
+    let mut body_len = None;
+    loop {
+        if let Some((head_len, len)) = body_len
+            && response.len() >= head_len + len
+        {
+            response.truncate(head_len + len);
+            return Ok(response);
+        }
+        let n = match stream.read(&mut piece) {
+            Ok(0) if response.is_empty() => return Err(RoundTrip::Stale),
+            Ok(0) => {
+                return Err(RoundTrip::Failed(std::io::Error::new(
+                    ErrorKind::UnexpectedEof,
+                    "answer cut short",
+                )));
+            }
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == ErrorKind::ConnectionReset && response.is_empty() => {
+                return Err(RoundTrip::Stale);
+            }
+            Err(e) => return Err(RoundTrip::Failed(e)),
+        };
+        response.extend_from_slice(&piece[..n]);
+        if response.len() > MAX_RESPONSE_BYTES {
+            return Err(RoundTrip::Failed(std::io::Error::other("answer too large")));
+        }
+        if body_len.is_none() {
+            let mut headers = [httparse::EMPTY_HEADER; 32];
+            let mut parsed = httparse::Response::new(&mut headers);
+            match parsed.parse(&response) {
+                Ok(httparse::Status::Complete(head_len)) => {
+                    let len = if job.head_only {
+                        0
+                    } else {
+                        parsed
+                            .headers
+                            .iter()
+                            .find(|h| h.name.eq_ignore_ascii_case("Content-Length"))
+                            .and_then(|h| std::str::from_utf8(h.value).ok())
+                            .and_then(|v| v.trim().parse().ok())
+                            .unwrap_or(0)
+                    };
+                    body_len = Some((head_len, len));
+                }
+                Ok(httparse::Status::Partial) => {}
+                Err(e) => {
+                    return Err(RoundTrip::Failed(std::io::Error::other(format!(
+                        "unreadable answer: {e}"
+                    ))));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! Config hot reload: an edit to the config file takes effect without a restart.
+//!
+//! The folder is watched, not the file: most editors save by writing a new file and renaming
+//! it over the old one, which would leave a watch on the file itself pointing at nothing. A
+//! burst of events (write, rename, chmod) is let settle for [`SETTLE`] and then read once.
+//! A file that does not pass its checks changes nothing: the agent goes on with the last good
+//! config and tells the user what is wrong, with the line.
+
+use crate::agent::AgentMsg;
+use crate::config::Config;
+use crate::listener::{Listener, ListenerNote};
+use crate::view;
+use notify::{RecommendedWatcher, RecursiveMode, Watcher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{RecvTimeoutError, SyncSender, channel};
+use std::time::Duration;
+
+/// How long the file must be quiet before it is read.
+const SETTLE: Duration = Duration::from_millis(250);
+
+/// What became of an edit, for the log and the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Applied in full.
+    Applied(String),
+    /// Applied, except a new address that could not be bound.
+    PartlyApplied(String),
+    /// Not applied: the reason names the file, line and key.
+    Rejected(String),
+}
+
+/// Starts watching `path`'s folder. The watcher stops when the returned value is dropped.
+pub fn spawn(
+    path: PathBuf,
+    listener: Arc<Listener>,
+    agent: SyncSender<AgentMsg>,
+) -> notify::Result<RecommendedWatcher> {
+    let (tx, rx) = channel::<()>();
+    let name = path.file_name().map(|n| n.to_os_string());
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        let ours = match &event {
+            Ok(e) => e.paths.iter().any(|p| p.file_name() == name.as_deref()),
+            // An overflowed event queue may hide an edit: read the file to be sure.
+            Err(_) => true,
+        };
+        if ours {
+            let _ = tx.send(());
+        }
+    })?;
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    watcher.watch(&folder, RecursiveMode::NonRecursive)?;
+    let mut last = std::fs::read(&path).ok();
+    std::thread::Builder::new()
+        .name("config-watch".into())
+        .spawn(move || {
+            while rx.recv().is_ok() {
+                // Let a burst of events settle.
+                loop {
+                    match rx.recv_timeout(SETTLE) {
+                        Ok(()) => continue,
+                        Err(RecvTimeoutError::Timeout) => break,
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    }
+                }
+                let Ok(bytes) = std::fs::read(&path) else {
+                    // Mid-rename, or removed: the next event brings the new file.
+                    continue;
+                };
+                if last.as_deref() == Some(bytes.as_slice()) {
+                    continue;
+                }
+                last = Some(bytes);
+                let outcome = reload(&path, &listener, &agent);
+                report(&outcome, &agent);
+            }
+        })
+        .map_err(|e| notify::Error::generic(&e.to_string()))?;
+    Ok(watcher)
+}
+
+/// Reads the config and applies it to the listener and the core loop.
+fn reload(path: &Path, listener: &Listener, agent: &SyncSender<AgentMsg>) -> Outcome {
+    let config = match Config::load(path) {
+        Ok(config) => Arc::new(config),
+        Err(e) => return Outcome::Rejected(format!("{e:#}")),
+    };
+    let before = listener.address();
+    let rebind = listener.reconfigure(Arc::clone(&config));
+    let _ = agent.send(AgentMsg::Reload(Arc::clone(&config)));
+    let extensions = config.extensions.join(", ");
+    match rebind {
+        Ok(address) => {
+            if address != before {
+                let _ = agent.send(AgentMsg::Listener(ListenerNote::Up(address)));
+            }
+            Outcome::Applied(format!(
+                "Listening on {address} for extension(s) {extensions}."
+            ))
+        }
+        Err(e) => Outcome::PartlyApplied(format!("{e}. Still listening on {before}.")),
+    }
+}
+
+fn report(outcome: &Outcome, agent: &SyncSender<AgentMsg>) {
+    let toast = match outcome {
+        Outcome::Applied(what) => {
+            tracing::info!("config reloaded: {what}");
+            view::notice("config", "calltray settings applied", what)
+        }
+        Outcome::PartlyApplied(what) => {
+            tracing::warn!("config reloaded, but {what}");
+            view::notice(
+                "config",
+                "calltray settings applied, but not the address",
+                what,
+            )
+        }
+        Outcome::Rejected(why) => {
+            tracing::warn!("config not applied, keeping the previous settings: {why}");
+            view::notice(
+                "config",
+                "calltray settings not applied",
+                &format!("{why}\nThe previous settings stay in use until the file is fixed."),
+            )
+        }
+    };
+    let _ = agent.send(AgentMsg::Tell(toast));
+}
