@@ -624,6 +624,10 @@ pub fn forwarder(
     report: impl Fn(u64, String),
 ) {
     let mut conn: Option<(u64, std::os::unix::net::UnixStream)> = None;
+    // Connected up front, so that tiny_http's threads all exist before the first request.
+    if let Ok(internal) = target.read() {
+        conn = connect(&internal).ok().map(|s| (internal.generation, s));
+    }
     loop {
         let job = match jobs.lock() {
             Ok(rx) => rx.recv(),
@@ -679,10 +683,7 @@ fn exchange(
             }
         }
     }
-    let stream = std::os::unix::net::UnixStream::connect(&internal.path)?;
-    stream.set_read_timeout(Some(INTERNAL_TIMEOUT))?;
-    stream.set_write_timeout(Some(INTERNAL_TIMEOUT))?;
-    let (_, stream) = conn.insert((internal.generation, stream));
+    let (_, stream) = conn.insert((internal.generation, connect(internal)?));
     match round_trip(stream, job) {
         Ok(response) => Ok(response),
         Err(RoundTrip::Stale) => {
@@ -697,6 +698,13 @@ fn exchange(
             Err(e)
         }
     }
+}
+
+fn connect(internal: &Internal) -> std::io::Result<std::os::unix::net::UnixStream> {
+    let stream = std::os::unix::net::UnixStream::connect(&internal.path)?;
+    stream.set_read_timeout(Some(INTERNAL_TIMEOUT))?;
+    stream.set_write_timeout(Some(INTERNAL_TIMEOUT))?;
+    Ok(stream)
 }
 
 enum RoundTrip {
