@@ -220,11 +220,16 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
     );
     let toasts = notifier::spawn().context("cannot start the notifier thread")?;
     // Without the watcher calltray still works; edits then need a restart.
-    let _watcher = watch::spawn(path.to_path_buf(), Arc::clone(&listener), tx.clone())
-        .map_err(|e| {
-            tracing::warn!("config edits will need a restart: cannot watch the config folder: {e}")
-        })
-        .ok();
+    let _watcher = watch::spawn(
+        path.to_path_buf(),
+        Arc::clone(&config),
+        Arc::clone(&listener),
+        tx.clone(),
+    )
+    .map_err(|e| {
+        tracing::warn!("config edits will need a restart: cannot watch the config folder: {e}")
+    })
+    .ok();
     let on_signal = tx.clone();
     ctrlc::set_handler(move || {
         let _ = on_signal.send(AgentMsg::Quit);

@@ -47,8 +47,8 @@ pub fn notice(topic: &str, summary: &str, body: &str) -> Toast {
             direction: Direction::Incoming,
         },
         content: Some(ToastContent {
-            summary: clean(summary),
-            body: markup_escape(&clean(body)),
+            summary: summary.to_string(),
+            body: markup_escape(&own_text(body)),
             sticky: false,
             icon: "dialog-warning",
         }),
@@ -224,7 +224,7 @@ where
             TrayIcon::Idle
         };
         let status = match (listener, tracker.recent().next()) {
-            (ListenerNote::Down(why), _) => format!("Not receiving calls: {}", clean(why)),
+            (ListenerNote::Down(_), _) => "Not receiving calls: restarting the listener".into(),
             (_, Some(last)) => {
                 format!("Last call: {} · {}", shown_party(last), outcome_text(last))
             }
@@ -236,7 +236,7 @@ where
     let unseen = tracker.unseen_missed();
     let mut tooltip = match listener {
         ListenerNote::Up(address) => format!("calltray · listening on {address}\n{status}"),
-        ListenerNote::Down(_) => format!("calltray · not receiving calls\n{status}"),
+        ListenerNote::Down(why) => format!("calltray · not receiving calls: {}", clean(why)),
     };
     if unseen > 0 {
         tooltip.push_str(&format!("\n{}", missed_count_text(unseen)));
@@ -326,6 +326,16 @@ pub fn clean(text: &str) -> String {
         out.push('…');
     }
     out
+}
+
+/// calltray's own multi-line text (a config error quotes the file's path and key): shown in
+/// full, line breaks kept, other control characters removed.
+fn own_text(text: &str) -> String {
+    const MAX_NOTICE_CHARS: usize = 1000;
+    text.chars()
+        .filter(|c| *c == '\n' || (!c.is_control() && !is_invisible_format(*c)))
+        .take(MAX_NOTICE_CHARS)
+        .collect()
 }
 
 /// Escapes the five characters notification body markup gives meaning to.
@@ -494,8 +504,8 @@ mod tests {
             t(0),
             &tz(),
         );
-        assert_eq!(down.status, "Not receiving calls: out offiles");
-        assert!(down.tooltip.starts_with("calltray · not receiving calls\n"));
+        assert_eq!(down.status, "Not receiving calls: restarting the listener");
+        assert_eq!(down.tooltip, "calltray · not receiving calls: out offiles");
 
         apply(&mut tr, EventKind::Initiated, IN, 0);
         let v = tray_view(&tr, &up(), t(1), &tz());

@@ -30,9 +30,11 @@ pub enum Outcome {
     Rejected(String),
 }
 
-/// Starts watching `path`'s folder. The watcher stops when the returned value is dropped.
+/// Starts watching `path`'s folder; `running` is the config the agent started with. The
+/// watcher stops when the returned value is dropped.
 pub fn spawn(
     path: PathBuf,
+    running: Arc<Config>,
     listener: Arc<Listener>,
     agent: SyncSender<AgentMsg>,
 ) -> notify::Result<RecommendedWatcher> {
@@ -54,10 +56,16 @@ pub fn spawn(
         .unwrap_or(Path::new("."))
         .to_path_buf();
     watcher.watch(&folder, RecursiveMode::NonRecursive)?;
-    let mut last = std::fs::read(&path).ok();
+    let mut state = Watched {
+        path,
+        last_read: None,
+        applied: running,
+    };
     std::thread::Builder::new()
         .name("config-watch".into())
         .spawn(move || {
+            // An edit saved between start-up and the watch being set is not lost.
+            state.check(&listener, &agent);
             while rx.recv().is_ok() {
                 // Let a burst of events settle.
                 loop {
@@ -67,31 +75,55 @@ pub fn spawn(
                         Err(RecvTimeoutError::Disconnected) => return,
                     }
                 }
-                let Ok(bytes) = std::fs::read(&path) else {
-                    // Mid-rename, or removed: the next event brings the new file.
-                    continue;
-                };
-                if last.as_deref() == Some(bytes.as_slice()) {
-                    continue;
-                }
-                last = Some(bytes);
-                let outcome = reload(&path, &listener, &agent);
-                report(&outcome, &agent);
+                state.check(&listener, &agent);
             }
         })
         .map_err(|e| notify::Error::generic(&e.to_string()))?;
     Ok(watcher)
 }
 
-/// Reads the config and applies it to the listener and the core loop.
-fn reload(path: &Path, listener: &Listener, agent: &SyncSender<AgentMsg>) -> Outcome {
-    let config = match Config::load(path) {
-        Ok(config) => Arc::new(config),
-        Err(e) => return Outcome::Rejected(format!("{e:#}")),
-    };
+struct Watched {
+    path: PathBuf,
+    /// The bytes last read, so that a save without changes is not read twice.
+    last_read: Option<Vec<u8>>,
+    /// The config in effect.
+    applied: Arc<Config>,
+}
+
+impl Watched {
+    fn check(&mut self, listener: &Listener, agent: &SyncSender<AgentMsg>) {
+        let Ok(bytes) = std::fs::read(&self.path) else {
+            // Mid-rename, or removed: the next event brings the new file.
+            return;
+        };
+        if self.last_read.as_deref() == Some(bytes.as_slice()) {
+            return;
+        }
+        self.last_read = Some(bytes);
+        let outcome = match Config::load(&self.path) {
+            // Comments and spacing only: nothing to apply or to say.
+            Ok(config) if config == *self.applied => return,
+            Ok(config) => {
+                let config = Arc::new(config);
+                let outcome = apply(&config, listener, agent);
+                match outcome {
+                    Outcome::Applied(_) => self.applied = config,
+                    // Saving the same file again (once the port is free) tries again.
+                    _ => self.last_read = None,
+                }
+                outcome
+            }
+            Err(e) => Outcome::Rejected(format!("{e:#}")),
+        };
+        report(&outcome, agent);
+    }
+}
+
+/// Applies a config that passed its checks to the listener and the core loop.
+fn apply(config: &Arc<Config>, listener: &Listener, agent: &SyncSender<AgentMsg>) -> Outcome {
     let before = listener.address();
-    let rebind = listener.reconfigure(Arc::clone(&config));
-    let _ = agent.send(AgentMsg::Reload(Arc::clone(&config)));
+    let rebind = listener.reconfigure(Arc::clone(config));
+    let _ = agent.send(AgentMsg::Reload(Arc::clone(config)));
     let extensions = config.extensions.join(", ");
     match rebind {
         Ok(address) => {
