@@ -253,3 +253,12 @@ fn out_of_file_descriptors_the_listener_makes_room_and_carries_on() {
     call_gets_through(&agent, &notifications, "FDSBACK");
     assert_eq!(health(&agent, "listener_restarts"), 0);
 }
+
+#[test]
+fn the_listener_still_answers_after_a_long_silence() {
+    // The listener once had a 10 s receive timeout on its socket, which `accept` honours: after
+    // ten quiet seconds tiny_http's accept loop got EAGAIN and ended for good.
+    let (_session, notifications, agent) = start();
+    std::thread::sleep(Duration::from_secs(12));
+    call_gets_through(&agent, &notifications, "AFTERSILENCE");
+}
