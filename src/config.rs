@@ -147,6 +147,20 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+impl ConfigError {
+    /// The error with the line and key first and the file last, for a toast, where the end of
+    /// a long text may be cut off by the notification service.
+    pub fn line_first(&self) -> String {
+        let place = match (self.line, &self.key) {
+            (Some(line), Some(key)) => format!("Line {line}, key `{key}`: "),
+            (Some(line), None) => format!("Line {line}: "),
+            (None, Some(key)) => format!("Key `{key}`: "),
+            (None, None) => String::new(),
+        };
+        format!("{place}{}\nin {}", self.message, self.file.display())
+    }
+}
+
 impl Config {
     /// Parses and checks the text of a config file; `file` only names it in errors.
     pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {

@@ -26,8 +26,8 @@ pub enum Outcome {
     Applied(String),
     /// Applied, except a new address that could not be bound.
     PartlyApplied(String),
-    /// Not applied: the reason names the file, line and key.
-    Rejected(String),
+    /// Not applied: the reason names the file, line and key (for the log, and for a toast).
+    Rejected { log: String, toast: String },
 }
 
 /// Starts watching `path`'s folder; `running` is the config the agent started with. The
@@ -113,7 +113,10 @@ impl Watched {
                 }
                 outcome
             }
-            Err(e) => Outcome::Rejected(format!("{e:#}")),
+            Err(e) => Outcome::Rejected {
+                log: e.to_string(),
+                toast: e.line_first(),
+            },
         };
         report(&outcome, agent);
     }
@@ -152,12 +155,12 @@ fn report(outcome: &Outcome, agent: &SyncSender<AgentMsg>) {
                 what,
             )
         }
-        Outcome::Rejected(why) => {
-            tracing::warn!("config not applied, keeping the previous settings: {why}");
+        Outcome::Rejected { log, toast } => {
+            tracing::warn!("config not applied, keeping the previous settings: {log}");
             view::notice(
                 "config",
                 "calltray settings not applied",
-                &format!("{why}\nThe previous settings stay in use until the file is fixed."),
+                &format!("{toast}\nThe previous settings stay in use until the file is fixed."),
             )
         }
     };

@@ -665,7 +665,8 @@ fn settings_toasts_say_all_that_the_log_says() {
     check(
         &outcome,
         &[
-            &format!("{file}, line 3, key `ring_timeout`"),
+            "Line 3, key `ring_timeout`",
+            &format!("in {file}"),
             "The previous settings stay in use until the file is fixed.",
         ],
     );
