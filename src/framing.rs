@@ -44,7 +44,7 @@ fn refused(status: u16, reason: impl Into<String>) -> Refused {
 /// How far the guard got in looking for the end of a request head; kept between reads so that
 /// bytes arriving one at a time are each looked at once.
 #[derive(Debug, Default, Clone)]
-pub struct HeadScan {
+struct HeadScan {
     scanned: usize,
     line_start: usize,
     lines: usize,
@@ -53,7 +53,7 @@ pub struct HeadScan {
 /// Looks through the newly arrived bytes for the blank line that ends the request head,
 /// refusing as soon as a line or the head passes its limit. `Ok(Some(n))`: the head is the
 /// first `n` bytes.
-pub fn scan_head(buf: &[u8], scan: &mut HeadScan) -> Result<Option<usize>, Refused> {
+fn scan_head(buf: &[u8], scan: &mut HeadScan) -> Result<Option<usize>, Refused> {
     while scan.scanned < buf.len() {
         let i = scan.scanned;
         scan.scanned += 1;
@@ -65,6 +65,9 @@ pub fn scan_head(buf: &[u8], scan: &mut HeadScan) -> Result<Option<usize>, Refus
             line = rest;
         }
         scan.line_start = i + 1;
+        if scan.line_start > MAX_HEAD_BYTES {
+            return Err(head_too_large());
+        }
         if line.is_empty() {
             if scan.lines > 0 {
                 return Ok(Some(i + 1));
@@ -84,12 +87,16 @@ pub fn scan_head(buf: &[u8], scan: &mut HeadScan) -> Result<Option<usize>, Refus
     // The line still arriving counts too: a header line of a gigabyte is refused at its limit.
     check_line(buf.len() - scan.line_start, scan.lines)?;
     if buf.len() > MAX_HEAD_BYTES {
-        return Err(refused(
-            431,
-            format!("request head larger than {MAX_HEAD_BYTES} bytes"),
-        ));
+        return Err(head_too_large());
     }
     Ok(None)
+}
+
+fn head_too_large() -> Refused {
+    refused(
+        431,
+        format!("request head larger than {MAX_HEAD_BYTES} bytes"),
+    )
 }
 
 fn check_line(len: usize, index: usize) -> Result<(), Refused> {
@@ -111,14 +118,14 @@ fn check_line(len: usize, index: usize) -> Result<(), Refused> {
 
 /// How the body of a request is delimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyKind {
+enum BodyKind {
     Length(usize),
     Chunked,
 }
 
 /// A request head that passed the framing rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Head {
+struct Head {
     /// Length of the head in the buffer.
     pub len: usize,
     pub body: BodyKind,
@@ -134,7 +141,7 @@ pub struct Head {
 }
 
 /// Parses a complete head (as found by [`scan_head`]) and decides how its body is framed.
-pub fn parse_head(head: &[u8], peer: IpAddr) -> Result<Head, Refused> {
+fn parse_head(head: &[u8], peer: IpAddr) -> Result<Head, Refused> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut request = httparse::Request::new(&mut headers);
     match request.parse(head) {
@@ -184,8 +191,10 @@ pub fn parse_head(head: &[u8], peer: IpAddr) -> Result<Head, Refused> {
             length = Some(n);
         } else if name.eq_ignore_ascii_case("Transfer-Encoding") {
             if !value.eq_ignore_ascii_case("chunked") {
+                // RFC 9112 suggests 501; calltray answers every bad request with a 4xx, so a
+                // sender's mistake is never taken for a fault of calltray's.
                 return Err(refused(
-                    501,
+                    400,
                     format!(
                         "Transfer-Encoding {value:?} is not supported; send chunked or a Content-Length"
                     ),
@@ -256,10 +265,14 @@ pub struct Whole {
     pub consumed: usize,
     /// The request as tiny_http gets it: the forwarded head and the body with its length.
     pub forwarded: Vec<u8>,
+    /// Whether the connection stays open after the answer.
+    pub keep_alive: bool,
+    /// `HEAD`: the answer has headers only.
+    pub head_only: bool,
 }
 
 /// Whether the body after `head` has arrived in full. `buf` starts with the head.
-pub fn body_complete(buf: &[u8], head: &Head) -> Result<Option<Whole>, Refused> {
+fn body_complete(buf: &[u8], head: &Head) -> Result<Option<Whole>, Refused> {
     let rest = &buf[head.len..];
     let (body, consumed) = match head.body {
         BodyKind::Length(n) => {
@@ -282,7 +295,61 @@ pub fn body_complete(buf: &[u8], head: &Head) -> Result<Option<Whole>, Refused> 
     Ok(Some(Whole {
         consumed,
         forwarded,
+        keep_alive: head.keep_alive,
+        head_only: head.head_only,
     }))
+}
+
+/// Where one connection's current request stands: fed the connection's buffer after each
+/// read, it says whether a whole request is in.
+#[derive(Debug, Default)]
+pub struct Framer {
+    scan: HeadScan,
+    head: Option<Head>,
+    continue_sent: bool,
+}
+
+/// What a [`Framer`] made of the bytes so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// Not all there yet; `send_continue`: the client waits for `100 Continue` before its body
+    /// (said once per request).
+    More { send_continue: bool },
+    /// A whole request: the caller drops `consumed` bytes from its buffer, and the framer is
+    /// ready for the next request.
+    Whole(Whole),
+}
+
+impl Framer {
+    /// Looks at `buf` (everything received and not yet consumed) for a whole request.
+    pub fn advance(&mut self, buf: &[u8], peer: IpAddr) -> Result<Progress, Refused> {
+        if self.head.is_none() {
+            match scan_head(buf, &mut self.scan)? {
+                Some(n) => self.head = Some(parse_head(&buf[..n], peer)?),
+                None => {
+                    return Ok(Progress::More {
+                        send_continue: false,
+                    });
+                }
+            }
+        }
+        let Some(head) = &self.head else {
+            return Ok(Progress::More {
+                send_continue: false,
+            });
+        };
+        match body_complete(buf, head)? {
+            Some(whole) => {
+                *self = Framer::default();
+                Ok(Progress::Whole(whole))
+            }
+            None => {
+                let send_continue = head.expects_continue && !self.continue_sent;
+                self.continue_sent |= send_continue;
+                Ok(Progress::More { send_continue })
+            }
+        }
+    }
 }
 
 /// Decodes a chunked body: `Ok(Some((body, bytes used)))` once its last chunk and trailers are in.
@@ -360,7 +427,6 @@ pub fn status_text(status: u16) -> &'static str {
         415 => "Unsupported Media Type",
         417 => "Expectation Failed",
         431 => "Request Header Fields Too Large",
-        501 => "Not Implemented",
         503 => "Service Unavailable",
         _ => "Error",
     }
@@ -387,19 +453,11 @@ mod tests {
 
     /// Feeds `bytes` in pieces of `step` and returns what framing made of them.
     fn frame(bytes: &[u8], step: usize) -> Result<Option<Whole>, Refused> {
-        let mut scan = HeadScan::default();
-        let mut head = None;
+        let mut framer = Framer::default();
         let mut buf = Vec::new();
         for piece in bytes.chunks(step.max(1)) {
             buf.extend_from_slice(piece);
-            if head.is_none()
-                && let Some(n) = scan_head(&buf, &mut scan)?
-            {
-                head = Some(parse_head(&buf[..n], PEER)?);
-            }
-            if let Some(h) = &head
-                && let Some(whole) = body_complete(&buf, h)?
-            {
+            if let Progress::Whole(whole) = framer.advance(&buf, PEER)? {
                 return Ok(Some(whole));
             }
         }
@@ -514,7 +572,7 @@ mod tests {
         assert!(r.reason.contains("both"));
         assert_eq!(
             reason("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n").status,
-            501
+            400
         );
         assert_eq!(
             reason("POST / HTTP/1.1\r\nExpect: magic\r\n\r\n").status,

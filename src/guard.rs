@@ -9,7 +9,7 @@
 //! connection each. So the thread count is fixed whatever the clients do, and the cost of a
 //! slow client is a buffer and a file descriptor for at most [`REQUEST_DEADLINE`].
 
-use crate::framing::{self, Head, HeadScan, Refused};
+use crate::framing::{self, Framer, Progress, Refused};
 use mio::net::{TcpListener as MioListener, TcpStream as MioStream};
 use mio::{Events, Interest, Poll, Token, Waker};
 use std::collections::HashMap;
@@ -132,9 +132,7 @@ struct Conn {
     stream: MioStream,
     peer: IpAddr,
     buf: Vec<u8>,
-    scan: HeadScan,
-    head: Option<Head>,
-    continue_sent: bool,
+    framer: Framer,
     state: State,
     /// When the current request began to be awaited: the oldest is evicted first.
     since: Instant,
@@ -310,9 +308,7 @@ impl Guard {
                 stream,
                 peer,
                 buf: Vec::new(),
-                scan: HeadScan::default(),
-                head: None,
-                continue_sent: false,
+                framer: Framer::default(),
                 state: State::Reading,
                 since: now,
                 deadline: now + REQUEST_DEADLINE,
@@ -491,32 +487,14 @@ impl Conn {
 
     /// Frames what has arrived so far.
     fn advance(&mut self) -> Step {
-        if self.head.is_none() {
-            match framing::scan_head(&self.buf, &mut self.scan) {
-                Ok(Some(n)) => match framing::parse_head(&self.buf[..n], self.peer) {
-                    Ok(head) => self.head = Some(head),
-                    Err(refused) => return Step::Refuse(refused),
-                },
-                Ok(None) => return Step::Stay,
-                Err(refused) => return Step::Refuse(refused),
-            }
-        }
-        let Some(head) = &self.head else {
-            return Step::Stay;
-        };
-        match framing::body_complete(&self.buf, head) {
-            Ok(Some(whole)) => {
-                self.keep_alive = head.keep_alive;
-                let head_only = head.head_only;
+        match self.framer.advance(&self.buf, self.peer) {
+            Ok(Progress::Whole(whole)) => {
+                self.keep_alive = whole.keep_alive;
                 self.buf.drain(..whole.consumed);
-                self.head = None;
-                self.scan = HeadScan::default();
-                self.continue_sent = false;
-                Step::Forward(whole.forwarded, head_only)
+                Step::Forward(whole.forwarded, whole.head_only)
             }
-            Ok(None) => {
-                if head.expects_continue && !self.continue_sent {
-                    self.continue_sent = true;
+            Ok(Progress::More { send_continue }) => {
+                if send_continue {
                     // Fits in any socket buffer; a client that cannot take it gets its 408 later.
                     let _ = self.stream.write(b"HTTP/1.1 100 Continue\r\n\r\n");
                 }

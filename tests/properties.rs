@@ -156,3 +156,82 @@ proptest! {
         }
     }
 }
+
+/// Raw requests built from the pieces framing cares about, and arbitrary bytes.
+fn raw_request() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        Just(b"GET /init?callid=1 HTTP/1.1\r\n".to_vec()),
+        Just(b"POST /init HTTP/1.0\r\n".to_vec()),
+        Just(b"Content-Length: 5\r\n".to_vec()),
+        Just(b"Content-Length: 99999999999999999999\r\n".to_vec()),
+        Just(b"Transfer-Encoding: chunked\r\n".to_vec()),
+        Just(b"Expect: 100-continue\r\n".to_vec()),
+        Just(b"Connection: close\r\n".to_vec()),
+        Just(b"X-Calltray-Peer: 10.0.0.1\r\n".to_vec()),
+        Just(b"\r\n".to_vec()),
+        Just(b"\n".to_vec()),
+        Just(b"5\r\nhello\r\n0\r\n\r\n".to_vec()),
+        Just(b"ffffffffffffffffff\r\n".to_vec()),
+        Just(b"hello".to_vec()),
+        prop::collection::vec(any::<u8>(), 0..64),
+    ];
+    prop::collection::vec(piece, 0..16).prop_map(|pieces| pieces.concat())
+}
+
+/// Runs a framer over `bytes` read in pieces of `step`; the first whole request or refusal.
+fn frame(
+    bytes: &[u8],
+    step: usize,
+) -> Result<Option<calltray::framing::Whole>, calltray::framing::Refused> {
+    let peer = "192.0.2.7".parse().expect("an address");
+    let mut framer = calltray::framing::Framer::default();
+    let mut buf = Vec::new();
+    for piece in bytes.chunks(step.max(1)) {
+        buf.extend_from_slice(piece);
+        if let calltray::framing::Progress::Whole(whole) = framer.advance(&buf, peer)? {
+            return Ok(Some(whole));
+        }
+    }
+    Ok(None)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// However the bytes are split into reads, framing comes to the same answer; what it
+    /// forwards is one well-formed request that names the peer once and states its length.
+    #[test]
+    fn framing_does_not_depend_on_how_bytes_arrive(raw in raw_request(), step in 1usize..64) {
+        let whole_at_once = frame(&raw, raw.len().max(1));
+        let piecewise = frame(&raw, step);
+        match (&whole_at_once, &piecewise) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+            (Err(a), Err(b)) => prop_assert_eq!(a.status, b.status),
+            _ => prop_assert!(false, "{:?} vs {:?}", whole_at_once, piecewise),
+        }
+        if let Ok(Some(whole)) = piecewise {
+            prop_assert!(whole.consumed <= raw.len());
+            let mut headers = [httparse::EMPTY_HEADER; 80];
+            let mut request = httparse::Request::new(&mut headers);
+            let head_len = match request.parse(&whole.forwarded) {
+                Ok(httparse::Status::Complete(n)) => n,
+                other => return Err(TestCaseError::fail(format!("forwarded {other:?}"))),
+            };
+            let peers: Vec<_> = request
+                .headers
+                .iter()
+                .filter(|h| h.name.eq_ignore_ascii_case("X-Calltray-Peer"))
+                .map(|h| h.value.to_vec())
+                .collect();
+            prop_assert_eq!(peers, vec![b"192.0.2.7".to_vec()]);
+            let length = request
+                .headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case("Content-Length"))
+                .map(|h| String::from_utf8_lossy(h.value).parse::<usize>().expect("a number"))
+                .unwrap_or(0);
+            prop_assert_eq!(head_len + length, whole.forwarded.len());
+            prop_assert!(!request.headers.iter().any(|h| h.name.eq_ignore_ascii_case("Transfer-Encoding")));
+        }
+    }
+}
