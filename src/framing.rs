@@ -352,6 +352,21 @@ impl Framer {
     }
 }
 
+/// Frames `bytes` as if they arrived in reads of `step` bytes: the first whole request, the
+/// refusal, or `None` if the request is not over. For tests and the fuzzer, which check that
+/// the answer does not depend on `step`.
+pub fn frame_in_pieces(bytes: &[u8], step: usize, peer: IpAddr) -> Result<Option<Whole>, Refused> {
+    let mut framer = Framer::default();
+    let mut buf = Vec::new();
+    for piece in bytes.chunks(step.max(1)) {
+        buf.extend_from_slice(piece);
+        if let Progress::Whole(whole) = framer.advance(&buf, peer)? {
+            return Ok(Some(whole));
+        }
+    }
+    Ok(None)
+}
+
 /// Decodes a chunked body: `Ok(Some((body, bytes used)))` once its last chunk and trailers are in.
 fn dechunk(wire: &[u8]) -> Result<Option<(Vec<u8>, usize)>, Refused> {
     let mut body = Vec::new();
@@ -451,17 +466,8 @@ mod tests {
 
     const PEER: IpAddr = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 9));
 
-    /// Feeds `bytes` in pieces of `step` and returns what framing made of them.
     fn frame(bytes: &[u8], step: usize) -> Result<Option<Whole>, Refused> {
-        let mut framer = Framer::default();
-        let mut buf = Vec::new();
-        for piece in bytes.chunks(step.max(1)) {
-            buf.extend_from_slice(piece);
-            if let Progress::Whole(whole) = framer.advance(&buf, PEER)? {
-                return Ok(Some(whole));
-            }
-        }
-        Ok(None)
+        frame_in_pieces(bytes, step, PEER)
     }
 
     fn text(whole: &Whole) -> String {

@@ -10,15 +10,6 @@ use std::net::TcpStream;
 use std::time::Duration;
 use support::*;
 
-const IN_A: &str = "callid=ABC12345&type=incoming&caller=5145551212&callee=100";
-
-fn start() -> (Session, NotificationServer, Agent) {
-    let session = Session::start();
-    let notifications = NotificationServer::start(&session);
-    let agent = Agent::start(&session, TEST_CONFIG, &["--headless"]);
-    (session, notifications, agent)
-}
-
 fn address(agent: &Agent) -> String {
     agent.base.trim_start_matches("http://").to_string()
 }
@@ -77,7 +68,7 @@ fn call_gets_through(agent: &Agent, notifications: &NotificationServer, callid: 
 
 #[test]
 fn idle_and_slow_clients_hold_no_thread_and_cannot_keep_a_call_out() {
-    let (_session, notifications, agent) = start();
+    let (_session, notifications, agent) = start_headless();
     let pid = agent.process.pid();
     // A first call, so that every part of the agent is up before threads are counted.
     call_gets_through(&agent, &notifications, "WARMUP");
@@ -178,7 +169,7 @@ fn flood(agent: &Agent, head: &[u8], filler: u8) -> (String, u64) {
 
 #[test]
 fn gigabyte_heads_and_bodies_are_refused_without_growing_memory() {
-    let (_session, notifications, agent) = start();
+    let (_session, notifications, agent) = start_headless();
     let pid = agent.process.pid();
     assert_eq!(agent.get("/health").0, 200);
     let rss_before = proc_status(pid, "VmRSS");
@@ -224,7 +215,7 @@ fn gigabyte_heads_and_bodies_are_refused_without_growing_memory() {
 
 #[test]
 fn out_of_file_descriptors_the_listener_makes_room_and_carries_on() {
-    let (_session, notifications, agent) = start();
+    let (_session, notifications, agent) = start_headless();
     let pid = agent.process.pid();
     assert_eq!(agent.get("/health").0, 200);
     let open_now = std::fs::read_dir(format!("/proc/{pid}/fd"))
@@ -258,7 +249,7 @@ fn out_of_file_descriptors_the_listener_makes_room_and_carries_on() {
 fn the_listener_still_answers_after_a_long_silence() {
     // The listener once had a 10 s receive timeout on its socket, which `accept` honours: after
     // ten quiet seconds tiny_http's accept loop got EAGAIN and ended for good.
-    let (_session, notifications, agent) = start();
+    let (_session, notifications, agent) = start_headless();
     std::thread::sleep(Duration::from_secs(12));
     call_gets_through(&agent, &notifications, "AFTERSILENCE");
 }

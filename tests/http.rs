@@ -8,17 +8,6 @@ mod support;
 use support::agent::Reply;
 use support::*;
 
-/// Ubity's own example: extension 100 called from 5145551212.
-const IN_A: &str = "callid=ABC12345&type=incoming&caller=5145551212&callee=100";
-
-/// Starts a headless agent on the test config, with a notification service on the bus.
-fn start() -> (Session, NotificationServer, Agent) {
-    let session = Session::start();
-    let notifications = NotificationServer::start(&session);
-    let agent = Agent::start(&session, TEST_CONFIG, &["--headless"]);
-    (session, notifications, agent)
-}
-
 /// Asserts the status and that the body is one line containing every one of `words`.
 fn assert_reply(reply: &Reply, status: u16, words: &[&str], what: &str) {
     assert_eq!(
@@ -101,7 +90,7 @@ fn assert_steps(calls: &[Notification], steps: &[&str]) {
 
 #[test]
 fn the_six_documented_examples_are_accepted() {
-    let (_session, _notes, agent) = start();
+    let (_session, _notes, agent) = start_headless();
     let out = "callid=ABC12345&type=outgoing&caller=100&callee=5145551212";
     let examples = [
         ("GET", format!("/init?{out}"), "CallInitiated outgoing"),
@@ -137,7 +126,7 @@ fn the_six_documented_examples_are_accepted() {
 
 #[test]
 fn parameters_in_a_form_body_are_read() {
-    let (_session, notes, agent) = start();
+    let (_session, notes, agent) = start_headless();
     let reply = post_form(
         &agent,
         "/init",
@@ -171,7 +160,7 @@ fn parameters_in_a_form_body_are_read() {
 
 #[test]
 fn another_extensions_event_is_ignored_and_raises_no_toast() {
-    let (_session, notes, agent) = start();
+    let (_session, notes, agent) = start_headless();
     let reply = get(
         &agent,
         "/init?callid=OTHER1&type=incoming&caller=4165550000&callee=200",
@@ -196,7 +185,7 @@ fn another_extensions_event_is_ignored_and_raises_no_toast() {
 
 #[test]
 fn missing_parameters_are_named() {
-    let (_session, _notes, agent) = start();
+    let (_session, _notes, agent) = start_headless();
     let all = [
         ("callid", "ABC"),
         ("type", "incoming"),
@@ -234,7 +223,7 @@ fn missing_parameters_are_named() {
 
 #[test]
 fn an_unknown_type_is_refused() {
-    let (_session, _notes, agent) = start();
+    let (_session, _notes, agent) = start_headless();
     for t in ["sideways", "in", "incoming2"] {
         refused(
             &agent,
@@ -246,7 +235,7 @@ fn an_unknown_type_is_refused() {
 
 #[test]
 fn bad_durations_are_refused() {
-    let (_session, _notes, agent) = start();
+    let (_session, _notes, agent) = start_headless();
     for d in ["ten", "-5", "99999999", "1.5", "4294967296", "0x10"] {
         refused(
             &agent,
@@ -270,7 +259,7 @@ fn bad_durations_are_refused() {
 
 #[test]
 fn broken_encodings_are_refused() {
-    let (_session, _notes, agent) = start();
+    let (_session, _notes, agent) = start_headless();
     refused(
         &agent,
         "/init?callid=%G1&type=incoming&caller=5145551212&callee=100",
@@ -314,7 +303,7 @@ fn broken_encodings_are_refused() {
 
 #[test]
 fn a_parameter_given_twice_with_different_values_is_refused() {
-    let (_session, _notes, agent) = start();
+    let (_session, _notes, agent) = start_headless();
     refused(
         &agent,
         &format!("/init?{IN_A}&callid=XYZ"),
@@ -335,7 +324,7 @@ fn a_parameter_given_twice_with_different_values_is_refused() {
 
 #[test]
 fn control_markup_and_bidi_characters_in_a_party_are_refused() {
-    let (_session, notes, agent) = start();
+    let (_session, notes, agent) = start_headless();
     for bad in [
         "514%0A5551212",
         "514%0D5551212",
@@ -379,7 +368,7 @@ fn control_markup_and_bidi_characters_in_a_party_are_refused() {
 
 #[test]
 fn a_body_of_another_content_type_is_415() {
-    let (_session, _notes, agent) = start();
+    let (_session, _notes, agent) = start_headless();
     for ct in [
         "application/json",
         "text/plain",
@@ -417,7 +406,7 @@ fn a_body_of_another_content_type_is_415() {
 
 #[test]
 fn a_body_over_16_kib_is_413() {
-    let (_session, _notes, agent) = start();
+    let (_session, _notes, agent) = start_headless();
     let mut body = format!("{IN_A}&pad=").into_bytes();
     body.resize(16 * 1024 + 1, b'x');
     let form = [("Content-Type", "application/x-www-form-urlencoded")];
@@ -453,7 +442,7 @@ fn a_body_over_16_kib_is_413() {
 
 #[test]
 fn an_unknown_path_is_404() {
-    let (_session, _notes, agent) = start();
+    let (_session, _notes, agent) = start_headless();
     for target in [
         format!("/nope?{IN_A}"),
         "/".to_string(),
@@ -471,7 +460,7 @@ fn an_unknown_path_is_404() {
 
 #[test]
 fn other_methods_on_a_callback_path_are_405_with_allow() {
-    let (_session, _notes, agent) = start();
+    let (_session, _notes, agent) = start_headless();
     for path in ["/init", "/answered", "/ended"] {
         for method in ["PUT", "DELETE", "PATCH"] {
             let target = format!("{path}?{IN_A}");
@@ -517,7 +506,7 @@ fn a_callback_path_that_starts_like_health_gets_its_own_allow() {
 
 #[test]
 fn a_withheld_caller_is_shown_as_an_unknown_number() {
-    let (_session, notes, agent) = start();
+    let (_session, notes, agent) = start_headless();
     for caller in ["", "+++"] {
         let (status, body) = agent.get(&format!(
             "/init?callid=W{}&type=incoming&caller={caller}&callee=100",
@@ -536,7 +525,7 @@ fn a_withheld_caller_is_shown_as_an_unknown_number() {
 
 #[test]
 fn health_reports_status_version_uptime_and_last_callback() {
-    let (_session, _notes, agent) = start();
+    let (_session, _notes, agent) = start_headless();
     let read = |what: &str| -> serde_json::Value {
         let reply = get(&agent, "/health");
         assert_eq!(reply.status, 200, "{what}: {reply:?}");
@@ -643,7 +632,7 @@ fn with_a_secret_only_the_secret_paths_answer() {
 
 #[test]
 fn unknown_extra_parameters_are_accepted() {
-    let (_session, notes, agent) = start();
+    let (_session, notes, agent) = start_headless();
     let reply = get(
         &agent,
         &format!("/init?{IN_A}&ticket=42&crm_id=x%20y&flag&empty=&caf%C3%A9=cr%C3%A8me"),
@@ -661,7 +650,7 @@ fn unknown_extra_parameters_are_accepted() {
 
 #[test]
 fn a_full_incoming_call_is_one_toast_updated_in_place() {
-    let (_session, notes, agent) = start();
+    let (_session, notes, agent) = start_headless();
     for (step, target) in [
         ("init", format!("/init?{IN_A}")),
         ("answered", format!("/answered?{IN_A}")),
@@ -696,7 +685,7 @@ fn a_full_incoming_call_is_one_toast_updated_in_place() {
 
 #[test]
 fn a_call_ended_without_an_answer_is_a_sticky_missed_call() {
-    let (_session, notes, agent) = start();
+    let (_session, notes, agent) = start_headless();
     let q = "callid=MISS1&type=incoming&caller=%2B15145551212&callee=100";
     assert_reply(
         &get(&agent, &format!("/init?{q}")),
@@ -725,7 +714,7 @@ fn a_call_ended_without_an_answer_is_a_sticky_missed_call() {
 
 #[test]
 fn request_text_is_shown_safely() {
-    let (_session, notes, agent) = start();
+    let (_session, notes, agent) = start_headless();
     let markup = "note=%3Cb%3Ebold%3C%2Fb%3E%3Ca+href%3D%22http%3A%2F%2Fx%22%3Elink%3C%2Fa%3E%3Cimg+src%3D%22x%22%2F%3E";
     let q = format!("callid=ANON1&type=incoming&caller=anonymous&callee=100&{markup}");
     assert_reply(
@@ -755,7 +744,7 @@ fn request_text_is_shown_safely() {
 
 #[test]
 fn a_repeated_event_raises_one_toast() {
-    let (_session, notes, agent) = start();
+    let (_session, notes, agent) = start_headless();
     for _ in 0..2 {
         assert_reply(
             &get(&agent, &format!("/init?{IN_A}")),
@@ -847,7 +836,7 @@ fn without_a_notification_service_events_are_still_answered() {
 
 #[test]
 fn an_answer_overtaken_by_its_end_corrects_the_same_toast() {
-    let (_session, notes, agent) = start();
+    let (_session, notes, agent) = start_headless();
     assert_eq!(agent.get(&format!("/init?{IN_A}")).0, 200);
     assert_eq!(agent.get(&format!("/ended?{IN_A}&duration=300")).0, 200);
     let missed = notes
@@ -921,7 +910,7 @@ fn with_no_trusted_proxies_tunnel_headers_are_ignored() {
 
 #[test]
 fn a_flood_of_calls_is_summed_up_instead_of_burying_the_desktop() {
-    let (_session, notes, agent) = start();
+    let (_session, notes, agent) = start_headless();
     for i in 0..20 {
         let target =
             format!("/init?callid=FLOOD{i}&type=incoming&caller=51455500{i:02}&callee=100");

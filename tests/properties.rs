@@ -178,21 +178,12 @@ fn raw_request() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(piece, 0..16).prop_map(|pieces| pieces.concat())
 }
 
-/// Runs a framer over `bytes` read in pieces of `step`; the first whole request or refusal.
 fn frame(
     bytes: &[u8],
     step: usize,
 ) -> Result<Option<calltray::framing::Whole>, calltray::framing::Refused> {
     let peer = "192.0.2.7".parse().expect("an address");
-    let mut framer = calltray::framing::Framer::default();
-    let mut buf = Vec::new();
-    for piece in bytes.chunks(step.max(1)) {
-        buf.extend_from_slice(piece);
-        if let calltray::framing::Progress::Whole(whole) = framer.advance(&buf, peer)? {
-            return Ok(Some(whole));
-        }
-    }
-    Ok(None)
+    calltray::framing::frame_in_pieces(bytes, step, peer)
 }
 
 proptest! {

@@ -32,9 +32,7 @@ fn config(extensions: &str, top: &str, listen: &str) -> String {
 
 /// Starts a headless agent on [`TEST_CONFIG`] and waits until it applies edits.
 fn start() -> (Session, NotificationServer, Agent) {
-    let session = Session::start();
-    let notes = NotificationServer::start(&session);
-    let agent = Agent::start(&session, TEST_CONFIG, &["--headless"]);
+    let (session, notes, agent) = start_headless();
     wait_until_watching(&agent, &notes);
     (session, notes, agent)
 }

@@ -2,20 +2,12 @@
 //! at once: a whole request, a 4xx refusal on one line, or a wait for more. Never a panic.
 #![no_main]
 
-use calltray::framing::{Framer, Progress, Refused, Whole};
+use calltray::framing::{Refused, Whole, frame_in_pieces};
 use libfuzzer_sys::fuzz_target;
 
 fn frame(bytes: &[u8], step: usize) -> Result<Option<Whole>, Refused> {
     let peer = "192.0.2.7".parse().expect("an address");
-    let mut framer = Framer::default();
-    let mut buf = Vec::new();
-    for piece in bytes.chunks(step.max(1)) {
-        buf.extend_from_slice(piece);
-        if let Progress::Whole(whole) = framer.advance(&buf, peer)? {
-            return Ok(Some(whole));
-        }
-    }
-    Ok(None)
+    frame_in_pieces(bytes, step, peer)
 }
 
 fuzz_target!(|data: &[u8]| {

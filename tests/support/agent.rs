@@ -13,6 +13,18 @@ ring_timeout = 120
 address = "127.0.0.1:0"
 "#;
 
+/// Ubity's own example: extension 100 called from 5145551212.
+pub const IN_A: &str = "callid=ABC12345&type=incoming&caller=5145551212&callee=100";
+
+/// A private session with a test notification service, and a headless agent on
+/// [`TEST_CONFIG`] in it.
+pub fn start_headless() -> (super::Session, super::NotificationServer, Agent) {
+    let session = super::Session::start();
+    let notifications = super::NotificationServer::start(&session);
+    let agent = Agent::start(&session, TEST_CONFIG, &["--headless"]);
+    (session, notifications, agent)
+}
+
 /// A running calltray, with the address its listener reported.
 pub struct Agent {
     pub process: Process,

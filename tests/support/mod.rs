@@ -31,7 +31,7 @@ pub mod tray;
 
 // Re-exports for convenience; not every test binary uses all of them.
 #[allow(unused_imports)]
-pub use agent::{Agent, TEST_CONFIG};
+pub use agent::{Agent, IN_A, TEST_CONFIG, start_headless};
 #[allow(unused_imports)]
 pub use notifications::{HintValue, Notification, NotificationServer};
 #[allow(unused_imports)]
