@@ -98,6 +98,12 @@ pub fn run(
             announce(&update, &config, &mut gate, &out);
         }
         if let Some(summary) = gate.tick(now) {
+            if let Some(content) = &summary.content {
+                tracing::info!(
+                    "{}: too many calls at once to show or log each",
+                    content.summary
+                );
+            }
             let _ = out.toasts.send(NotifierMsg::Show(summary));
         }
     }
@@ -125,15 +131,18 @@ fn earliest<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
 }
 
 fn announce(update: &Update, config: &Config, gate: &mut ToastGate, out: &Outputs) {
-    tracing::info!(
-        callid = %crate::params::printable(&update.call.key.callid),
-        direction = update.call.key.direction.as_str(),
-        step = ?update.step,
-        state = ?update.call.state,
-        "call"
-    );
+    let admitted = gate.admit(view::toast_for(update, &config.notify), Utc::now());
+    // In a flood, the calls whose toasts are held back are logged at debug level only, so
+    // that the log does not grow with the flood either; the summary toast is logged.
+    let callid = crate::params::printable(&update.call.key.callid);
+    let direction = update.call.key.direction.as_str();
+    if admitted.is_some() {
+        tracing::info!(%callid, direction, step = ?update.step, state = ?update.call.state, "call");
+    } else {
+        tracing::debug!(%callid, direction, step = ?update.step, state = ?update.call.state, "call");
+    }
     // The notifier outlives the loop; a send can only fail while the process is exiting.
-    if let Some(toast) = gate.admit(view::toast_for(update, &config.notify), Utc::now()) {
+    if let Some(toast) = admitted {
         let _ = out.toasts.send(NotifierMsg::Show(toast));
     }
 }

@@ -26,6 +26,10 @@ const MAX_CHUNKED_WIRE: usize = 4 * MAX_BODY_BYTES;
 /// sends under this name is dropped, so only the guard can set it.
 pub const PEER_HEADER: &str = "X-Calltray-Peer";
 
+/// Headers about the client's connection to the guard, not for tiny_http. `TE` above all:
+/// tiny_http would answer `TE: chunked` with a chunked body, which the guard does not frame.
+const HOP_BY_HOP: [&str; 5] = ["Keep-Alive", "Upgrade", "TE", "Trailer", "Proxy-Connection"];
+
 /// A request refused by the framing rules: answered by the guard, then the connection closes
 /// (after a framing error, nobody knows where the next request would start).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,6 +139,8 @@ struct Head {
     pub keep_alive: bool,
     /// `HEAD`: the answer has headers only.
     pub head_only: bool,
+    /// HTTP/1.0, where keeping the connection open has to be said.
+    http10: bool,
     /// The head as forwarded: the client's request line and headers, without the ones that
     /// frame the message or name the peer, plus the guard's own.
     forwarded: Vec<u8>,
@@ -182,9 +188,11 @@ fn parse_head(head: &[u8], peer: IpAddr) -> Result<Head, Refused> {
         }
         let value = value.trim();
         if name.eq_ignore_ascii_case("Content-Length") {
-            let n: usize = value
-                .parse()
-                .map_err(|_| refused(400, "Content-Length is not a number"))?;
+            // Digits only: Rust's parser would also take a leading `+`.
+            let n: usize = Some(value)
+                .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| refused(400, "Content-Length is not a number"))?;
             if length.is_some_and(|m| m != n) {
                 return Err(refused(400, "conflicting Content-Length headers"));
             }
@@ -205,7 +213,8 @@ fn parse_head(head: &[u8], peer: IpAddr) -> Result<Head, Refused> {
             if !value.eq_ignore_ascii_case("100-continue") {
                 return Err(refused(417, format!("Expect {value:?} is not supported")));
             }
-            expects_continue = true;
+            // HTTP/1.0 clients do not know 100 Continue (RFC 9110, 10.1.1).
+            expects_continue = minor == 1;
         } else if name.eq_ignore_ascii_case("Connection") {
             for token in value.split(',').map(str::trim) {
                 if token.eq_ignore_ascii_case("close") || token.eq_ignore_ascii_case("upgrade") {
@@ -214,8 +223,7 @@ fn parse_head(head: &[u8], peer: IpAddr) -> Result<Head, Refused> {
                     close = false;
                 }
             }
-        } else if !(name.eq_ignore_ascii_case("Keep-Alive")
-            || name.eq_ignore_ascii_case("Upgrade")
+        } else if !(HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h))
             || name.eq_ignore_ascii_case(PEER_HEADER))
         {
             forwarded.extend_from_slice(name.as_bytes());
@@ -250,6 +258,7 @@ fn parse_head(head: &[u8], peer: IpAddr) -> Result<Head, Refused> {
         expects_continue,
         keep_alive: !close,
         head_only: method == "HEAD",
+        http10: minor == 0,
         forwarded,
     })
 }
@@ -269,6 +278,8 @@ pub struct Whole {
     pub keep_alive: bool,
     /// `HEAD`: the answer has headers only.
     pub head_only: bool,
+    /// HTTP/1.0, where keeping the connection open has to be said.
+    pub http10: bool,
 }
 
 /// Whether the body after `head` has arrived in full. `buf` starts with the head.
@@ -297,6 +308,7 @@ fn body_complete(buf: &[u8], head: &Head) -> Result<Option<Whole>, Refused> {
         forwarded,
         keep_alive: head.keep_alive,
         head_only: head.head_only,
+        http10: head.http10,
     }))
 }
 
@@ -428,6 +440,19 @@ fn trailers(wire: &[u8], mut pos: usize) -> Result<Option<usize>, Refused> {
     }
 }
 
+/// Says in tiny_http's answer what becomes of the connection, which only the guard knows:
+/// closed after it, or (for HTTP/1.0, where closing is the default) kept open.
+pub fn announce_connection(response: &mut Vec<u8>, keep_alive: bool, http10: bool) {
+    let header: &[u8] = match (keep_alive, http10) {
+        (false, _) => b"Connection: close\r\n",
+        (true, true) => b"Connection: keep-alive\r\n",
+        (true, false) => return,
+    };
+    if let Some(end) = response.windows(2).position(|w| w == b"\r\n") {
+        response.splice(end + 2..end + 2, header.iter().copied());
+    }
+}
+
 /// The standard phrase for the statuses calltray sends.
 pub fn status_text(status: u16) -> &'static str {
     match status {
@@ -478,7 +503,7 @@ mod tests {
     fn a_get_is_forwarded_with_the_peer_and_keep_alive() {
         for step in [1, 7, 4096] {
             let whole = frame(
-                b"GET /init?callid=1 HTTP/1.1\r\nHost: x\r\nX-Calltray-Peer: 10.0.0.1\r\nConnection: close\r\n\r\n",
+                b"GET /init?callid=1 HTTP/1.1\r\nHost: x\r\nX-Calltray-Peer: 10.0.0.1\r\nTE: chunked\r\nConnection: close\r\n\r\n",
                 step,
             )
             .unwrap()
@@ -584,16 +609,37 @@ mod tests {
             reason("POST / HTTP/1.1\r\nExpect: magic\r\n\r\n").status,
             417
         );
-        assert_eq!(
-            reason("GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n").status,
-            400
-        );
+        for length in ["-1", "+1", "", "1 1", "0x1"] {
+            let raw = format!("GET / HTTP/1.1\r\nContent-Length: {length}\r\n\r\n");
+            assert_eq!(reason(&raw).status, 400, "{length:?}");
+        }
         assert_eq!(reason("GET / HTTP/1.1\r\nX: caf\u{e9}\r\n\r\n").status, 400);
         assert_eq!(reason("GET /caf\u{e9} HTTP/1.1\r\n\r\n").status, 400);
         assert_eq!(reason("BAD\r\n\r\n").status, 400);
         assert_eq!(
             reason("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n").status,
             400
+        );
+    }
+
+    #[test]
+    fn the_answer_says_what_becomes_of_the_connection() {
+        let with = |keep_alive, http10| {
+            let mut r = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_vec();
+            announce_connection(&mut r, keep_alive, http10);
+            String::from_utf8(r).unwrap()
+        };
+        assert_eq!(
+            with(false, false),
+            "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+        );
+        assert_eq!(
+            with(true, true),
+            "HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n"
+        );
+        assert_eq!(
+            with(true, false),
+            "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
         );
     }
 

@@ -139,16 +139,19 @@ struct Conn {
     deadline: Instant,
     serial: u64,
     keep_alive: bool,
+    http10: bool,
     out: Vec<u8>,
     written: usize,
     close_after_write: bool,
 }
 
 impl Guard {
+    /// A guard holding at most `cap` connections ([`connection_cap`] in production).
     pub fn new(
         listener: TcpListener,
         jobs: Sender<Job>,
         stats: Arc<GuardStats>,
+        cap: usize,
     ) -> std::io::Result<(Guard, GuardHandle)> {
         listener.set_nonblocking(true)?;
         let poll = Poll::new()?;
@@ -167,7 +170,7 @@ impl Guard {
             done,
             jobs,
             stats,
-            cap: connection_cap(),
+            cap,
             conns: HashMap::new(),
             next_token: 2,
             next_serial: 0,
@@ -264,7 +267,7 @@ impl Guard {
                         self.stats.evicted.fetch_add(1, Ordering::Relaxed);
                         continue;
                     }
-                    self.admit(stream, addr.ip());
+                    self.admit(stream, addr.ip().to_canonical());
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
@@ -314,6 +317,7 @@ impl Guard {
                 deadline: now + REQUEST_DEADLINE,
                 serial: 0,
                 keep_alive: false,
+                http10: false,
                 out: Vec::new(),
                 written: 0,
                 close_after_write: false,
@@ -322,15 +326,24 @@ impl Guard {
         self.stats.open.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Closes the connection that has waited longest for its request; false if none is waiting.
+    /// Makes room for a new connection: closes one already answered and closing, else the one
+    /// that has waited longest for its request, else the one that has been slowest to take
+    /// its answer. Connections whose request is with tiny_http are left alone (there are at
+    /// most as many as requests in flight). False if nothing could be closed.
     fn evict_oldest(&mut self) -> bool {
-        let oldest = self
+        let rank = |c: &Conn| match c.state {
+            State::Lingering => Some(0),
+            State::Reading => Some(1),
+            State::Writing => Some(2),
+            State::Waiting => None,
+        };
+        let victim = self
             .conns
             .iter()
-            .filter(|(_, c)| matches!(c.state, State::Reading | State::Lingering))
-            .min_by_key(|(_, c)| c.since)
-            .map(|(t, _)| *t);
-        match oldest {
+            .filter_map(|(t, c)| rank(c).map(|r| (r, c.since, *t)))
+            .min()
+            .map(|(_, _, t)| t);
+        match victim {
             Some(token) => {
                 self.close(token);
                 self.stats.evicted.fetch_add(1, Ordering::Relaxed);
@@ -429,7 +442,9 @@ impl Guard {
                 continue;
             }
             let keep = conn.keep_alive;
-            conn.answer(done.response, keep);
+            let mut response = done.response;
+            framing::announce_connection(&mut response, keep, conn.http10);
+            conn.answer(response, keep);
             self.drive(done.token);
         }
     }
@@ -490,6 +505,7 @@ impl Conn {
         match self.framer.advance(&self.buf, self.peer) {
             Ok(Progress::Whole(whole)) => {
                 self.keep_alive = whole.keep_alive;
+                self.http10 = whole.http10;
                 self.buf.drain(..whole.consumed);
                 Step::Forward(whole.forwarded, whole.head_only)
             }
@@ -570,7 +586,7 @@ fn is_out_of_descriptors(e: &std::io::Error) -> bool {
 
 /// [`MAX_CONNECTIONS`], or fewer when the process may open fewer files, keeping room for the
 /// rest of the agent (D-Bus, the display, the config watcher, tiny_http).
-fn connection_cap() -> usize {
+pub fn connection_cap() -> usize {
     MAX_CONNECTIONS.min(open_file_limit().saturating_sub(64).max(16))
 }
 
@@ -618,6 +634,11 @@ pub fn forwarder(
         };
         let response = match exchange(&mut conn, &internal, &job) {
             Ok(response) => response,
+            // An answer calltray cannot relay is that request's problem, not tiny_http's.
+            Err(e) if e.kind() == ErrorKind::InvalidData => {
+                tracing::warn!("could not relay an answer: {e}");
+                framing::plain_response(503, "calltray could not answer; retry shortly", true)
+            }
             Err(e) => {
                 report(
                     internal.generation,
@@ -728,33 +749,107 @@ fn round_trip(
         };
         response.extend_from_slice(&piece[..n]);
         if response.len() > MAX_RESPONSE_BYTES {
-            return Err(RoundTrip::Failed(std::io::Error::other("answer too large")));
+            return Err(RoundTrip::Failed(std::io::Error::new(
+                ErrorKind::InvalidData,
+                "answer too large",
+            )));
         }
         if body_len.is_none() {
             let mut headers = [httparse::EMPTY_HEADER; 32];
             let mut parsed = httparse::Response::new(&mut headers);
             match parsed.parse(&response) {
                 Ok(httparse::Status::Complete(head_len)) => {
-                    let len = if job.head_only {
-                        0
-                    } else {
+                    let header = |name: &str| {
                         parsed
                             .headers
                             .iter()
-                            .find(|h| h.name.eq_ignore_ascii_case("Content-Length"))
-                            .and_then(|h| std::str::from_utf8(h.value).ok())
-                            .and_then(|v| v.trim().parse().ok())
-                            .unwrap_or(0)
+                            .find(|h| h.name.eq_ignore_ascii_case(name))
+                            .map(|h| String::from_utf8_lossy(h.value).trim().to_string())
                     };
-                    body_len = Some((head_len, len));
+                    // Only answers framed by their length can be relayed as they are.
+                    let length = header("Content-Length").and_then(|v| v.parse().ok());
+                    let (None, Some(length)) = (header("Transfer-Encoding"), length) else {
+                        return Err(RoundTrip::Failed(std::io::Error::new(
+                            ErrorKind::InvalidData,
+                            "an answer not framed by Content-Length",
+                        )));
+                    };
+                    body_len = Some((head_len, if job.head_only { 0 } else { length }));
                 }
                 Ok(httparse::Status::Partial) => {}
                 Err(e) => {
-                    return Err(RoundTrip::Failed(std::io::Error::other(format!(
-                        "unreadable answer: {e}"
-                    ))));
+                    return Err(RoundTrip::Failed(std::io::Error::new(
+                        ErrorKind::InvalidData,
+                        format!("unreadable answer: {e}"),
+                    )));
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    /// A guard on loopback whose requests are answered by `answer` in place of tiny_http.
+    fn guard_with(cap: usize, answer: fn(&[u8]) -> Vec<u8>) -> (std::net::SocketAddr, GuardHandle) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let address = listener.local_addr().expect("address");
+        let (jobs, queued) = std::sync::mpsc::channel::<Job>();
+        let stats = Arc::new(GuardStats::default());
+        let (guard, handle) = Guard::new(listener, jobs, stats, cap).expect("guard");
+        std::thread::spawn(move || guard.run());
+        std::thread::spawn(move || {
+            for job in queued {
+                let response = answer(&job.request);
+                let _ = job.reply.send(Done {
+                    token: job.token,
+                    serial: job.serial,
+                    response,
+                });
+                let _ = job.waker.wake();
+            }
+        });
+        (address, handle)
+    }
+
+    fn ask(address: std::net::SocketAddr, target: &str) -> TcpStream {
+        let mut s = TcpStream::connect(address).expect("connect");
+        let request = format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        s.write_all(request.as_bytes())
+            .unwrap_or_else(|e| panic!("sending {target}: {e}"));
+        s
+    }
+
+    #[test]
+    fn clients_that_do_not_read_their_answers_cannot_keep_others_out() {
+        // Answers too big for the socket buffers, except for /small.
+        let (address, handle) = guard_with(4, |request| {
+            let size = if request.starts_with(b"GET /small") {
+                2
+            } else {
+                64 << 20
+            };
+            let mut r = format!("HTTP/1.1 200 OK\r\nContent-Length: {size}\r\n\r\n").into_bytes();
+            r.resize(r.len() + size, b'x');
+            r
+        });
+        // Four clients fill the guard, each stuck while its answer is written.
+        let stuck: Vec<TcpStream> = (0..4).map(|i| ask(address, &format!("/big{i}"))).collect();
+        std::thread::sleep(Duration::from_millis(500));
+        let mut fifth = ask(address, "/small");
+        fifth
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .expect("timeout");
+        let mut answer = Vec::new();
+        fifth.read_to_end(&mut answer).ok();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+        assert!(answer.ends_with("\r\n\r\nxx"), "{answer:?}");
+        drop(stuck);
+        handle.send(Control::Stop);
     }
 }

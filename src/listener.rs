@@ -120,7 +120,7 @@ pub fn preflight(method: &str, url: &str, config: &Config) -> Result<Option<Even
         return match method {
             "GET" | "HEAD" => Ok(None),
             _ => Err(Refusal::method_not_allowed(
-                "method not allowed: /health answers GET",
+                "method not allowed: /health answers GET and HEAD",
                 "GET, HEAD",
             )),
         };
@@ -136,33 +136,52 @@ pub fn preflight(method: &str, url: &str, config: &Config) -> Result<Option<Even
 }
 
 /// The address a request comes from: the TCP peer, unless the peer is a trusted proxy (a
-/// tunnel on this computer), whose word on the client is then taken: `CF-Connecting-IP`,
-/// else the last `X-Forwarded-For` hop (the one the proxy itself added). `None` when a
-/// trusted proxy forwards without saying for whom (Tailscale Funnel's marker alone).
+/// tunnel on this computer), whose word on the client is then taken. `header` gives every
+/// value of a header, in order.
+///
+/// - A Tailscale Funnel request names no client (Funnel passes the client's own headers
+///   through), so it is `None`: unknown.
+/// - Else the last `X-Forwarded-For` hop, across all its lines: the one the nearest proxy
+///   added. cloudflared (Cloudflare adds it) and ngrok both send it, so a client's own
+///   `CF-Connecting-IP` cannot win through ngrok.
+/// - Else `CF-Connecting-IP`.
+///
+/// IPv4 clients of a dual-stack socket arrive as `::ffff:a.b.c.d`; they are compared as IPv4.
 pub fn client_address(
     peer: IpAddr,
-    header: impl Fn(&str) -> Option<String>,
+    header: impl Fn(&str) -> Vec<String>,
     trusted: &[IpNet],
 ) -> Option<IpAddr> {
+    let peer = peer.to_canonical();
     if !trusted.iter().any(|net| net.contains(&peer)) {
         return Some(peer);
     }
-    let parse = |text: &str| text.trim().parse::<IpAddr>().ok();
-    if let Some(ip) = header("CF-Connecting-IP").as_deref().and_then(parse) {
-        return Some(ip);
-    }
-    if let Some(list) = header("X-Forwarded-For") {
-        return list.rsplit(',').next().and_then(parse);
-    }
-    if header("Tailscale-Funnel-Request").is_some() {
+    let parse = |text: &str| {
+        text.trim()
+            .parse::<IpAddr>()
+            .ok()
+            .map(|ip| ip.to_canonical())
+    };
+    if !header("Tailscale-Funnel-Request").is_empty() {
         return None;
     }
-    Some(peer)
+    let forwarded = header("X-Forwarded-For").join(",");
+    if !forwarded.trim().is_empty() {
+        return forwarded.rsplit(',').next().and_then(parse);
+    }
+    match header("CF-Connecting-IP").as_slice() {
+        [] => Some(peer),
+        [one] => parse(one),
+        _ => None,
+    }
 }
 
 /// Whether a client may send anything at all.
 pub fn allowed(client: Option<IpAddr>, allow_from: &[IpNet]) -> bool {
-    allow_from.is_empty() || client.is_some_and(|ip| allow_from.iter().any(|n| n.contains(&ip)))
+    allow_from.is_empty()
+        || client
+            .map(|ip| ip.to_canonical())
+            .is_some_and(|ip| allow_from.iter().any(|n| n.contains(&ip)))
 }
 
 /// Which event a path is for, if it is one of the configured callback paths.
@@ -475,7 +494,12 @@ fn start_guard(
     shared: &Arc<Shared>,
     faults: &Sender<Fault>,
 ) -> std::io::Result<GuardHandle> {
-    let (guard, handle) = Guard::new(public.try_clone()?, jobs.clone(), Arc::clone(&shared.guard))?;
+    let (guard, handle) = Guard::new(
+        public.try_clone()?,
+        jobs.clone(),
+        Arc::clone(&shared.guard),
+        crate::guard::connection_cap(),
+    )?;
     let faults = faults.clone();
     spawn("http-guard", move || {
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| guard.run()));
@@ -628,6 +652,16 @@ fn answer(mut request: Request, shared: &Shared) {
     }
 }
 
+/// Every value of a request header, in order, whatever the case of its name.
+fn header_values(request: &Request, name: &str) -> Vec<String> {
+    request
+        .headers()
+        .iter()
+        .filter(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
+        .map(|h| h.value.as_str().to_string())
+        .collect()
+}
+
 /// The value of a request header, whatever the case of its name.
 fn header_value(request: &Request, name: &str) -> Option<String> {
     request
@@ -650,7 +684,7 @@ fn read_and_judge(request: &mut Request, shared: &Shared) -> Result<Verdict, Ref
     let peer = header_value(request, PEER_HEADER)
         .and_then(|ip| ip.parse::<IpAddr>().ok())
         .ok_or_else(|| Refusal::new(403, "forbidden: unknown sender"))?;
-    let header = |name: &str| header_value(request, name);
+    let header = |name: &str| header_values(request, name);
     let listen = &config.listen;
     if !allowed(
         client_address(peer, header, &listen.trusted_proxies),
@@ -862,8 +896,9 @@ mod tests {
             move |name: &str| {
                 pairs
                     .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .filter(|(k, _)| k.eq_ignore_ascii_case(name))
                     .map(|(_, v)| v.to_string())
+                    .collect()
             }
         };
         type Headers = &'static [(&'static str, &'static str)];
@@ -881,6 +916,48 @@ mod tests {
             ),
             ("127.0.0.1", &[("X-Forwarded-For", "garbage")], None),
             ("127.0.0.1", &[("Tailscale-Funnel-Request", "?1")], None),
+            // A proxy that adds its own line: its line is the last.
+            (
+                "127.0.0.1",
+                &[
+                    ("X-Forwarded-For", "203.0.113.5"),
+                    ("X-Forwarded-For", "10.0.0.1"),
+                ],
+                Some("10.0.0.1"),
+            ),
+            // A client's own CF-Connecting-IP through a tunnel that adds X-Forwarded-For.
+            (
+                "127.0.0.1",
+                &[
+                    ("CF-Connecting-IP", "203.0.113.5"),
+                    ("X-Forwarded-For", "198.51.100.8"),
+                ],
+                Some("198.51.100.8"),
+            ),
+            // Through Funnel, a client's headers say nothing.
+            (
+                "127.0.0.1",
+                &[
+                    ("Tailscale-Funnel-Request", "?1"),
+                    ("X-Forwarded-For", "203.0.113.5"),
+                ],
+                None,
+            ),
+            (
+                "127.0.0.1",
+                &[
+                    ("CF-Connecting-IP", "203.0.113.5"),
+                    ("CF-Connecting-IP", "203.0.113.6"),
+                ],
+                None,
+            ),
+            // IPv4 on a dual-stack socket.
+            (
+                "::ffff:127.0.0.1",
+                &[("X-Forwarded-For", "::ffff:203.0.113.7")],
+                Some("203.0.113.7"),
+            ),
+            ("::ffff:198.51.100.4", &[], Some("198.51.100.4")),
             (
                 "198.51.100.4",
                 &[("CF-Connecting-IP", "203.0.113.9")],
@@ -893,6 +970,7 @@ mod tests {
         }
         let allow: Vec<IpNet> = vec!["203.0.113.0/24".parse().unwrap()];
         assert!(allowed(Some(ip("203.0.113.200")), &allow));
+        assert!(allowed(Some(ip("::ffff:203.0.113.200")), &allow));
         assert!(!allowed(Some(ip("127.0.0.1")), &allow));
         assert!(!allowed(None, &allow));
         assert!(allowed(None, &[]));

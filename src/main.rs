@@ -78,16 +78,16 @@ fn main() -> ExitCode {
         // Not "stopped": the listener's threads are restarted by their supervisor.
         let thread = std::thread::current();
         let name = thread.name().unwrap_or("unnamed");
-        eprintln!(
+        say(format!(
             "calltray hit an internal error in its {name} thread ({info}). Please report it with the lines above."
-        );
+        ));
     }));
     let cli = Cli::parse();
     init_logging();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("calltray: {e:#}");
+            say(format!("calltray: {e:#}"));
             ExitCode::from(1)
         }
     }
@@ -114,10 +114,10 @@ fn config_path(cli: &Cli) -> anyhow::Result<PathBuf> {
 fn load(path: &std::path::Path) -> anyhow::Result<Config> {
     let (config, created) = Config::load_or_create(path)?;
     if created {
-        eprintln!(
+        say(format!(
             "calltray: wrote a default config to {}. Put your own extension in `extensions` there.",
             path.display()
-        );
+        ));
     }
     Ok(config)
 }
@@ -258,4 +258,11 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
         })
         .context("cannot start the agent thread")?;
     tray.run(tx, path.to_path_buf())
+}
+
+/// One message to standard error, in one write: unbuffered, `eprintln!` writes it in pieces,
+/// which a reader (a test, a log collector) can catch half-written.
+fn say(message: String) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(format!("{message}\n").as_bytes());
 }

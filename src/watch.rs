@@ -10,6 +10,7 @@ use crate::agent::AgentMsg;
 use crate::config::Config;
 use crate::listener::{Listener, ListenerNote};
 use crate::view;
+use notify::event::{AccessKind, AccessMode, EventKind};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -42,6 +43,14 @@ pub fn spawn(
     let name = path.file_name().map(|n| n.to_os_string());
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let ours = match &event {
+            // Reading the file (as calltray itself does) is no edit; closing it after
+            // writing is the end of one.
+            Ok(e)
+                if e.kind.is_access()
+                    && e.kind != EventKind::Access(AccessKind::Close(AccessMode::Write)) =>
+            {
+                false
+            }
             Ok(e) => e.paths.iter().any(|p| p.file_name() == name.as_deref()),
             // An overflowed event queue may hide an edit: read the file to be sure.
             Err(_) => true,
@@ -60,6 +69,7 @@ pub fn spawn(
         path,
         last_read: None,
         applied: running,
+        address_pending: false,
     };
     std::thread::Builder::new()
         .name("config-watch".into())
@@ -88,6 +98,8 @@ struct Watched {
     last_read: Option<Vec<u8>>,
     /// The config in effect.
     applied: Arc<Config>,
+    /// Its address could not be bound: saving the file again tries again.
+    address_pending: bool,
 }
 
 impl Watched {
@@ -102,15 +114,16 @@ impl Watched {
         self.last_read = Some(bytes);
         let outcome = match Config::load(&self.path) {
             // Comments and spacing only: nothing to apply or to say.
-            Ok(config) if config == *self.applied => return,
+            Ok(config) if config == *self.applied && !self.address_pending => return,
             Ok(config) => {
                 let config = Arc::new(config);
                 let outcome = apply(&config, listener, agent);
-                match outcome {
-                    Outcome::Applied(_) => self.applied = config,
+                self.address_pending = matches!(outcome, Outcome::PartlyApplied(_));
+                if self.address_pending {
                     // Saving the same file again (once the port is free) tries again.
-                    _ => self.last_read = None,
+                    self.last_read = None;
                 }
+                self.applied = config;
                 outcome
             }
             Err(e) => Outcome::Rejected {

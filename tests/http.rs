@@ -987,3 +987,25 @@ fn neither_the_secret_nor_numbers_reach_the_log() {
         );
     }
 }
+
+#[test]
+fn answers_are_framed_by_their_length_and_say_when_the_connection_closes() {
+    let (_session, _notes, agent) = start_headless();
+    // `TE: chunked` asks for a chunked answer; tiny_http would give one that the guard
+    // could not relay, so the header is not passed on.
+    let reply = agent.exchange("GET", "/health", &[("TE", "chunked")], b"");
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(
+        reply.header("transfer-encoding"),
+        None,
+        "{:?}",
+        reply.headers
+    );
+    assert_eq!(
+        reply.header("content-length"),
+        Some(reply.body.len().to_string().as_str())
+    );
+    assert!(serde_json::from_str::<serde_json::Value>(&reply.body).is_ok());
+    // The harness asks for `Connection: close`: the answer says it.
+    assert_eq!(reply.header("connection"), Some("close"));
+}

@@ -541,6 +541,21 @@ fn a_busy_address_is_not_taken_but_the_rest_applies() {
     assert_healthy(&old);
     assert_accepted(&agent, "PARTLY102", "102");
     wait_incoming_toast(&notes, &agent, "102");
+    // Reading the file back is no edit: the failed bind is not retried on its own, over
+    // and over (it was, every quarter of a second).
+    let reloads = outcome_lines(&agent.process.stderr()).len();
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        outcome_lines(&agent.process.stderr()).len(),
+        reloads,
+        "{}",
+        agent.process.logs()
+    );
+
+    // Going back to the previous file undoes the edit, although its address never applied.
+    let outcome = edit(&agent, &notes, &config(r#"["100", "101"]"#, "", ""));
+    outcome.assert(APPLIED, &["extension(s) 100, 101."]);
+    assert_ignored(&agent, "BACK102", "102");
 
     // Once the port is free, the next edit takes it.
     drop(squatter);
