@@ -21,6 +21,8 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// The most bytes a chunked body may take on the wire (chunk sizes, extensions and trailers
 /// included): framing must not let a body of one-byte chunks cost more than a few times its size.
 const MAX_CHUNKED_WIRE: usize = 4 * MAX_BODY_BYTES;
+/// The longest chunk-size line (size and extensions).
+const MAX_CHUNK_LINE: usize = 1024;
 
 /// The header through which the guard tells tiny_http who the TCP peer was. Whatever a client
 /// sends under this name is dropped, so only the guard can set it.
@@ -388,6 +390,10 @@ fn dechunk(wire: &[u8]) -> Result<Option<(Vec<u8>, usize)>, Refused> {
             return Err(too_large());
         }
         let (start, size) = match httparse::parse_chunk_size(&wire[pos..]) {
+            // The same limit whether the line came in one read or in many (found by fuzzing).
+            Ok(httparse::Status::Complete((start, _))) if start > MAX_CHUNK_LINE => {
+                return Err(refused(400, "malformed chunked body"));
+            }
             Ok(httparse::Status::Complete(found)) => found,
             Ok(httparse::Status::Partial) => return partial_chunk(wire.len() - pos),
             Err(_) => return Err(refused(400, "malformed chunked body")),
@@ -413,7 +419,7 @@ fn dechunk(wire: &[u8]) -> Result<Option<(Vec<u8>, usize)>, Refused> {
 
 fn partial_chunk(pending: usize) -> Result<Option<(Vec<u8>, usize)>, Refused> {
     // A chunk-size line is a few hex digits; a long one is an attack, not a partial read.
-    if pending > 1024 {
+    if pending > MAX_CHUNK_LINE {
         return Err(refused(400, "malformed chunked body"));
     }
     Ok(None)
@@ -584,6 +590,18 @@ mod tests {
             chunked.extend_from_slice(format!("400\r\n{}\r\n", "x".repeat(1024)).as_bytes());
         }
         assert_eq!(status(chunked), 413);
+        // A chunk line over 1 KiB, whole in one read or not (found by fuzzing).
+        let mut long_line = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0;".to_vec();
+        long_line.extend(b"x".repeat(2000));
+        long_line.extend(b"\r\n\r\n");
+        for step in [1, 100, long_line.len()] {
+            assert_eq!(
+                frame(&long_line, step)
+                    .map(|_| 0)
+                    .unwrap_or_else(|r| r.status),
+                400
+            );
+        }
         let mut tiny_chunks = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
         tiny_chunks.extend(b"1;aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\nx\r\n".repeat(4000));
         assert_eq!(status(tiny_chunks), 413);
