@@ -838,8 +838,11 @@ mod tests {
             r
         });
         // Four clients fill the guard, each stuck while its answer is written.
-        let stuck: Vec<TcpStream> = (0..4).map(|i| ask(address, &format!("/big{i}"))).collect();
-        std::thread::sleep(Duration::from_millis(500));
+        let mut stuck: Vec<TcpStream> = (0..4).map(|i| ask(address, &format!("/big{i}"))).collect();
+        // Once a byte of each answer is in, all four are being written to.
+        for s in stuck.iter_mut() {
+            s.read_exact(&mut [0u8; 1]).expect("the start of an answer");
+        }
         let mut fifth = ask(address, "/small");
         fifth
             .set_read_timeout(Some(Duration::from_secs(20)))
