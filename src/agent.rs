@@ -8,6 +8,7 @@
 use crate::config::Config;
 use crate::event::CallEvent;
 use crate::flood::ToastGate;
+use crate::history;
 use crate::listener::ListenerNote;
 use crate::notifier::NotifierMsg;
 use crate::tracker::{CallTracker, Time, Update};
@@ -38,9 +39,19 @@ pub enum AgentMsg {
 /// How many events may wait for the core loop before the listener answers 503.
 pub const QUEUE_DEPTH: usize = 4096;
 
+/// What the agent starts from: the events of the latest calls, from the history, and when
+/// the user last marked missed calls as seen.
+#[derive(Default)]
+pub struct Replay {
+    pub events: Vec<(CallEvent, Time)>,
+    pub seen_at: Option<Time>,
+}
+
 /// Where the core loop's output goes.
 pub struct Outputs {
     pub toasts: Sender<NotifierMsg>,
+    /// The call history, when there is one: every change of a call is saved there.
+    pub history: Option<history::Writer>,
     /// The tray, when there is one: called with every new view.
     pub tray: Option<Box<dyn FnMut(TrayView) + Send>>,
 }
@@ -49,10 +60,21 @@ pub struct Outputs {
 pub fn run(
     mut config: Arc<Config>,
     listening: SocketAddr,
+    replay: Replay,
     inbox: Receiver<AgentMsg>,
     mut out: Outputs,
 ) {
     let mut tracker = CallTracker::new(config.ring_timeout, view::RECENT_IN_MENU);
+    // Calls from before a restart come back silently: no toast for what was already shown.
+    for (event, at) in &replay.events {
+        if let Some(update) = tracker.apply(event, *at) {
+            save(&update, &out);
+        }
+    }
+    for update in tracker.expire(Utc::now()) {
+        save(&update, &out);
+    }
+    tracker.restore_unseen(replay.seen_at);
     let mut listener = ListenerNote::Up(listening);
     let mut gate = ToastGate::default();
     let tz = view::local();
@@ -78,10 +100,18 @@ pub fn run(
                     announce(&update, &config, &mut gate, &out);
                 }
             }
-            Ok(AgentMsg::MarkSeen) => tracker.mark_seen(),
+            Ok(AgentMsg::MarkSeen) => {
+                tracker.mark_seen();
+                if let Some(history) = &out.history {
+                    history.send(history::Write::SeenAt(Utc::now()));
+                }
+            }
             Ok(AgentMsg::Listener(note)) => listener = note,
             Ok(AgentMsg::Reload(new)) => {
                 tracker.set_ring_timeout(new.ring_timeout);
+                if let Some(history) = &out.history {
+                    history.send(history::Write::Retention(new.history));
+                }
                 config = new;
             }
             Ok(AgentMsg::Tell(toast)) => {
@@ -130,7 +160,18 @@ fn earliest<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
     }
 }
 
+/// Saves a call's new state in the history.
+fn save(update: &Update, out: &Outputs) {
+    if let Some(history) = &out.history {
+        history.send(history::Write::Call(
+            Box::new(update.call.clone()),
+            Utc::now(),
+        ));
+    }
+}
+
 fn announce(update: &Update, config: &Config, gate: &mut ToastGate, out: &Outputs) {
+    save(update, out);
     let admitted = gate.admit(view::toast_for(update, &config.notify), Utc::now());
     // In a flood, the calls whose toasts are held back are logged at debug level only, so
     // that the log does not grow with the flood either; the summary toast is logged.

@@ -28,6 +28,24 @@ pub struct Config {
     pub ring_timeout: Duration,
     pub listen: Listen,
     pub notify: NotifyPrefs,
+    pub history: Retention,
+}
+
+/// How long and how much call history is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Retention {
+    pub keep_days: u32,
+    pub keep_calls: u64,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            keep_days: 90,
+            keep_calls: 100_000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +109,8 @@ struct RawConfig {
     listen: RawListen,
     #[serde(default)]
     notify: NotifyPrefs,
+    #[serde(default)]
+    history: Retention,
 }
 
 #[derive(Deserialize)]
@@ -230,6 +250,27 @@ impl Config {
             ));
         }
 
+        if !(1..=3650).contains(&raw.history.keep_days) {
+            return Err(locate(
+                Some("history.keep_days"),
+                None,
+                format!(
+                    "{} is out of range; give days from 1 to 3650",
+                    raw.history.keep_days
+                ),
+            ));
+        }
+        if !(1..=10_000_000).contains(&raw.history.keep_calls) {
+            return Err(locate(
+                Some("history.keep_calls"),
+                None,
+                format!(
+                    "{} is out of range; give a number of calls from 1 to 10000000",
+                    raw.history.keep_calls
+                ),
+            ));
+        }
+
         let address: SocketAddr = raw.listen.address.trim().parse().map_err(|_| {
             locate(
                 Some("listen.address"),
@@ -343,6 +384,7 @@ impl Config {
         Ok(Config {
             extensions,
             ring_timeout: Duration::from_secs(raw.ring_timeout),
+            history: raw.history,
             listen: Listen {
                 address,
                 secret: (!secret.is_empty()).then_some(secret),

@@ -23,6 +23,7 @@ pub mod event;
 pub mod flood;
 pub mod framing;
 pub mod guard;
+pub mod history;
 pub mod listener;
 pub mod notifier;
 pub mod number;

@@ -11,6 +11,7 @@ use crate::event::{CallEvent, EventKind};
 use crate::framing::PEER_HEADER;
 pub use crate::framing::{MAX_BODY_BYTES, MAX_URL_BYTES};
 use crate::guard::{Control, Guard, GuardHandle, GuardStats, Internal, Job};
+use crate::history::Recorder;
 use crate::params::{ParamError, Params};
 pub use crate::view::ListenerNote;
 use chrono::Utc;
@@ -262,6 +263,8 @@ pub struct Listener {
 struct Shared {
     config: RwLock<Arc<Config>>,
     agent: SyncSender<AgentMsg>,
+    /// Where accepted events are committed before they are answered 200.
+    history: Recorder,
     started: Instant,
     /// Milliseconds after `started` of the last valid callback, plus one; 0 for none yet.
     last_callback: AtomicU64,
@@ -311,7 +314,11 @@ struct Stack {
 const RESTART_DELAY: Duration = Duration::from_secs(1);
 
 /// Binds the configured address and starts answering requests on background threads.
-pub fn start(config: Arc<Config>, agent: SyncSender<AgentMsg>) -> Result<Listener, ListenError> {
+pub fn start(
+    config: Arc<Config>,
+    agent: SyncSender<AgentMsg>,
+    history: Recorder,
+) -> Result<Listener, ListenError> {
     let address = config.listen.address;
     let public = bind(address)?;
     let other = |source: std::io::Error| ListenError::Other { address, source };
@@ -320,6 +327,7 @@ pub fn start(config: Arc<Config>, agent: SyncSender<AgentMsg>) -> Result<Listene
     let shared = Arc::new(Shared {
         config: RwLock::new(config),
         agent,
+        history,
         started: Instant::now(),
         last_callback: AtomicU64::new(0),
         refused_by_address: AtomicU64::new(0),
@@ -609,7 +617,18 @@ fn answer(mut request: Request, shared: &Shared) {
         Ok(Verdict::Accept(event)) => {
             shared.note_callback();
             let line = format!("accepted: {event}\n");
-            match shared.agent.try_send(AgentMsg::Event(event, Utc::now())) {
+            let at = Utc::now();
+            // On disk before the 200: an acknowledged event survives a crash.
+            if !shared.history.record(event.clone(), at) {
+                return respond(
+                    request,
+                    503,
+                    "busy: could not save the event, retry shortly\n".into(),
+                    "text/plain; charset=utf-8",
+                    None,
+                );
+            }
+            match shared.agent.try_send(AgentMsg::Event(event, at)) {
                 Ok(()) => (200, line, "text/plain; charset=utf-8"),
                 Err(TrySendError::Full(_)) => {
                     let busy = shared.busy.fetch_add(1, Ordering::Relaxed) + 1;
@@ -640,6 +659,16 @@ fn answer(mut request: Request, shared: &Shared) {
             )
         }
     };
+    respond(request, status, text, content_type, allow);
+}
+
+fn respond(
+    request: Request,
+    status: u16,
+    text: String,
+    content_type: &str,
+    allow: Option<&'static str>,
+) {
     let mut response = Response::from_string(text).with_status_code(status);
     if let Ok(h) = Header::from_bytes("Content-Type", content_type) {
         response.add_header(h);
@@ -783,7 +812,12 @@ mod tests {
     fn the_supervisor_brings_back_a_failed_guard_or_tiny_http() {
         let (tx, inbox) = std::sync::mpsc::sync_channel(16);
         let config = Arc::new(config("[listen]\naddress = \"127.0.0.1:0\""));
-        let listener = start(config, tx).expect("listening");
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let history =
+            crate::history::History::open(&dir.path().join("h.sqlite3")).expect("history");
+        let (recorder, _writer) =
+            crate::history::spawn(history, Default::default()).expect("history thread");
+        let listener = start(config, tx, recorder).expect("listening");
         let address = listener.address();
         assert!(fetch(address, "/health").contains("\"listener_restarts\":0"));
 

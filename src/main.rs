@@ -4,7 +4,7 @@ use anyhow::Context;
 use calltray::agent::{self, AgentMsg, Outputs};
 use calltray::config::Config;
 use calltray::event::Direction;
-use calltray::{listener, notifier, paths, simulate, tray, watch};
+use calltray::{history, listener, notifier, paths, simulate, tray, view, watch};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -33,6 +33,8 @@ enum Command {
     Simulate(SimulateArgs),
     /// Show where calltray keeps its config, data and logs.
     Paths,
+    /// List the calls calltray has recorded, newest first.
+    History(HistoryArgs),
     /// Manage the secret part of the callback URLs.
     #[command(subcommand)]
     Secret(SecretCommand),
@@ -65,6 +67,25 @@ struct SimulateArgs {
     /// Send POST requests instead of GET.
     #[arg(long)]
     post: bool,
+}
+
+#[derive(Args)]
+struct HistoryArgs {
+    /// Only missed calls.
+    #[arg(long)]
+    missed: bool,
+    /// Only calls from this day on (YYYY-MM-DD, local time).
+    #[arg(long, value_name = "DATE")]
+    since: Option<chrono::NaiveDate>,
+    /// At most this many calls.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    limit: usize,
+    /// JSON, one object per call.
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// CSV with a header line.
+    #[arg(long)]
+    csv: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -146,8 +167,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             calltray::secret::write_new(&path)?;
             let config = Config::load(&path)?;
             println!("A new secret is in {}.", path.display());
-            println!("Restart calltray to use it; the old URLs stop working then.");
+            println!("A running calltray switches to it at once; the old URLs stop working.");
             print_callback_urls(&config);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::History(args)) => {
+            print_history(args)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Check) => {
@@ -180,6 +205,40 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// The three URLs to give Ubity Support, as `check` and `secret new` show them.
+fn print_history(args: &HistoryArgs) -> anyhow::Result<()> {
+    use chrono::TimeZone;
+    let path = paths::history().context("cannot find your home folder for the call history")?;
+    if !path.exists() {
+        println!("No calls recorded yet ({} does not exist).", path.display());
+        return Ok(());
+    }
+    let history = history::History::open(&path)?;
+    let since = args
+        .since
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+        .and_then(|t| chrono::Local.from_local_datetime(&t).earliest())
+        .map(|t| t.with_timezone(&chrono::Utc));
+    let rows = history
+        .list(&history::Filter {
+            missed_only: args.missed,
+            since,
+            limit: args.limit,
+        })
+        .map_err(history::HistoryError::from)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else if args.csv {
+        let mut out = csv::Writer::from_writer(std::io::stdout());
+        for row in &rows {
+            out.serialize(row)?;
+        }
+        out.flush()?;
+    } else {
+        print!("{}", view::history_table(&rows, &view::local()));
+    }
+    Ok(())
+}
+
 fn print_callback_urls(config: &Config) {
     let local = simulate::local_base(config);
     println!();
@@ -202,8 +261,18 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
         tracing::warn!("running without a tray icon: {reason}. Toasts still work.");
     }
 
+    let history_path =
+        paths::history().context("cannot find your home folder for the call history")?;
+    let history = history::History::open(&history_path)?;
+    let replay = agent::Replay {
+        events: history.replay_set(view::RECENT_IN_MENU, chrono::Utc::now())?,
+        seen_at: history.seen_at().map_err(history::HistoryError::from)?,
+    };
+    let (recorder, history) =
+        history::spawn(history, config.history).context("cannot start the call history thread")?;
+
     let (tx, rx) = std::sync::mpsc::sync_channel::<AgentMsg>(agent::QUEUE_DEPTH);
-    let listener = Arc::new(listener::start(Arc::clone(&config), tx.clone())?);
+    let listener = Arc::new(listener::start(Arc::clone(&config), tx.clone(), recorder)?);
     let listening = listener.address();
     tracing::info!("Listening on http://{listening}");
     let shown_prefix = if config.listen.secret.is_some() {
@@ -237,13 +306,19 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
     .context("cannot set up the termination signal handler")?;
 
     if no_tray.is_some() {
-        agent::run(config, listening, rx, Outputs { toasts, tray: None });
+        let outputs = Outputs {
+            toasts,
+            history: Some(history),
+            tray: None,
+        };
+        agent::run(config, listening, replay, rx, outputs);
         listener.close();
         return Ok(ExitCode::SUCCESS);
     }
     let tray = tray::Tray::new();
     let outputs = Outputs {
         toasts,
+        history: Some(history),
         tray: Some(tray.view_sink()),
     };
     let core_config = Arc::clone(&config);
@@ -252,7 +327,7 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
     std::thread::Builder::new()
         .name("agent".into())
         .spawn(move || {
-            agent::run(core_config, listening, rx, outputs);
+            agent::run(core_config, listening, replay, rx, outputs);
             core_listener.close();
             exit_tray();
         })

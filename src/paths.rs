@@ -18,6 +18,11 @@ pub fn data_dir() -> Option<PathBuf> {
     project().map(|p| p.data_dir().to_path_buf())
 }
 
+/// The call history database.
+pub fn history() -> Option<PathBuf> {
+    data_dir().map(|d| d.join("history.sqlite3"))
+}
+
 /// Where state such as logs belongs: the XDG state folder on Linux, local data elsewhere.
 pub fn state_dir() -> Option<PathBuf> {
     project().map(|p| {

@@ -232,6 +232,17 @@ impl CallTracker {
         self.unseen_missed = 0;
     }
 
+    /// After a restart: counts as unseen only the recent missed calls that ended after the
+    /// user last marked them seen (`None`: never).
+    pub fn restore_unseen(&mut self, seen_at: Option<Time>) {
+        self.unseen_missed = self
+            .recent
+            .iter()
+            .filter(|c| c.state == CallState::Ended(Outcome::Missed))
+            .filter(|c| seen_at.is_none_or(|seen| c.ended_at.is_some_and(|e| e > seen)))
+            .count();
+    }
+
     /// Live calls dropped because too many were live at once.
     pub fn dropped(&self) -> u64 {
         self.dropped

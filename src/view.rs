@@ -328,6 +328,42 @@ pub fn clean(text: &str) -> String {
     out
 }
 
+/// `calltray history`'s table: one line per call, newest first, in the local time zone.
+pub fn history_table<Tz: TimeZone>(rows: &[crate::history::CallRow], tz: &Tz) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
+    let mut out = format!(
+        "{:<16}  {:<8}  {:<5}  {:<20}  {}\n",
+        "when", "way", "ext", "number", "outcome"
+    );
+    for row in rows {
+        let when = row.first_seen.with_timezone(tz).format("%Y-%m-%d %H:%M");
+        let way = if row.direction == "outgoing" {
+            "out"
+        } else {
+            "in"
+        };
+        let outcome = match (row.state, row.duration) {
+            ("missed", _) => "missed".to_string(),
+            ("unanswered", _) => "no answer".to_string(),
+            ("ringing", _) => "ringing".to_string(),
+            ("in_call", _) => "in call".to_string(),
+            (_, Some(d)) => format_duration(d),
+            (_, None) => "answered".to_string(),
+        };
+        let party = clean(&number::display(&row.party));
+        let ext = clean(&row.extension);
+        out.push_str(&format!(
+            "{when:<16}  {way:<8}  {ext:<5}  {party:<20}  {outcome}\n"
+        ));
+    }
+    if rows.is_empty() {
+        out.push_str("(no calls)\n");
+    }
+    out
+}
+
 /// calltray's own multi-line text (a config error quotes the file's path and key): shown in
 /// full, line breaks kept, other control characters removed.
 fn own_text(text: &str) -> String {

@@ -241,6 +241,51 @@ fn a_call_walks_the_tray_from_ringing_to_recent_calls_and_quit_ends_the_agent() 
         "the ringing toast is withdrawn on Quit; closed: {:?}",
         notifications.closed()
     );
+
+    // Started again, the recent calls come back from the history, and the missed call
+    // marked seen stays seen.
+    let toasts_before = notifications.calls().len();
+    let old_sender = item.sender.clone();
+    let _agent = Agent::start(&session, TEST_CONFIG, &[]);
+    let item = watcher
+        .wait_for_items(
+            |items| items.iter().any(|i| i.sender != old_sender),
+            DEFAULT_TIMEOUT,
+        )
+        .expect("calltray registers its tray item again")
+        .into_iter()
+        .find(|i| i.sender != old_sender)
+        .expect("the new item");
+    let menu = tray
+        .wait_for_menu(
+            &item,
+            |m| {
+                m.find_label("Recent calls")
+                    .is_some_and(|r| r.labels().len() >= 2)
+            },
+            DEFAULT_TIMEOUT,
+        )
+        .expect("recent calls after a restart");
+    let labels = menu.find_label("Recent calls").expect("submenu").labels();
+    assert!(
+        labels
+            .iter()
+            .any(|l| l.ends_with(" · from (514) 555-1212 · 1:05"))
+            && labels
+                .iter()
+                .any(|l| l.ends_with(" · from (416) 555-0000 · missed")),
+        "{labels:?}"
+    );
+    assert!(
+        menu.find(|l| l.starts_with("Mark ")).is_none(),
+        "{}",
+        menu.pretty()
+    );
+    assert_eq!(
+        notifications.calls().len(),
+        toasts_before,
+        "no toast again for calls from before the restart"
+    );
 }
 
 #[test]
