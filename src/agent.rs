@@ -5,13 +5,15 @@
 //! to the tray. It wakes on its own only when something is due (a ringing call timing out,
 //! or the running time of a call on the tray), so an idle agent uses no CPU.
 
-use crate::config::Config;
+use crate::config::{Config, OpenOn};
+use crate::crm;
 use crate::event::CallEvent;
+use crate::event::Direction;
 use crate::flood::ToastGate;
 use crate::history;
 use crate::listener::ListenerNote;
 use crate::notifier::NotifierMsg;
-use crate::tracker::{CallTracker, Time, Update};
+use crate::tracker::{CallTracker, Step, Time, Update};
 use crate::view::{self, Toast, TrayView};
 use chrono::{TimeDelta, Utc};
 use std::net::SocketAddr;
@@ -52,6 +54,8 @@ pub struct Outputs {
     pub toasts: Sender<NotifierMsg>,
     /// The call history, when there is one: every change of a call is saved there.
     pub history: Option<history::Writer>,
+    /// Opens a URL in the default browser without waiting (the CRM's screen pop).
+    pub open_url: Option<Box<dyn Fn(String) + Send>>,
     /// The tray, when there is one: called with every new view.
     pub tray: Option<Box<dyn FnMut(TrayView) + Send>>,
 }
@@ -160,6 +164,24 @@ fn earliest<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
     }
 }
 
+/// Opens the user's CRM on an incoming call, once, at the moment the config says.
+fn screen_pop(update: &Update, config: &Config, out: &Outputs) {
+    let (Some(open), false) = (&out.open_url, config.crm.url.is_empty()) else {
+        return;
+    };
+    let wanted = match config.crm.open_on {
+        OpenOn::Ringing => Step::Ringing,
+        OpenOn::Answered => Step::Answered,
+        OpenOn::Never => return,
+    };
+    if update.step != wanted || update.call.key.direction != Direction::Incoming {
+        return;
+    }
+    if let Some(url) = crm::url_for(&config.crm.url, &update.call) {
+        open(url);
+    }
+}
+
 /// Saves a call's new state in the history.
 fn save(update: &Update, out: &Outputs) {
     if let Some(history) = &out.history {
@@ -172,6 +194,7 @@ fn save(update: &Update, out: &Outputs) {
 
 fn announce(update: &Update, config: &Config, gate: &mut ToastGate, out: &Outputs) {
     save(update, out);
+    screen_pop(update, config, out);
     let admitted = gate.admit(view::toast_for(update, &config.notify), Utc::now());
     // In a flood, the calls whose toasts are held back are logged at debug level only, so
     // that the log does not grow with the flood either; the summary toast is logged.

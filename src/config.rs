@@ -29,6 +29,34 @@ pub struct Config {
     pub listen: Listen,
     pub notify: NotifyPrefs,
     pub history: Retention,
+    pub crm: Crm,
+}
+
+/// Screen pop: which page of the user's CRM opens on a call.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Crm {
+    /// A URL template with placeholders (see [`crate::crm`]); empty: no screen pop.
+    pub url: String,
+    pub open_on: OpenOn,
+}
+
+impl Default for Crm {
+    fn default() -> Self {
+        Crm {
+            url: String::new(),
+            open_on: OpenOn::Ringing,
+        }
+    }
+}
+
+/// When the CRM page opens for an incoming call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OpenOn {
+    Ringing,
+    Answered,
+    Never,
 }
 
 /// How long and how much call history is kept.
@@ -111,6 +139,8 @@ struct RawConfig {
     notify: NotifyPrefs,
     #[serde(default)]
     history: Retention,
+    #[serde(default)]
+    crm: Crm,
 }
 
 #[derive(Deserialize)]
@@ -271,6 +301,12 @@ impl Config {
             ));
         }
 
+        let crm_url = raw.crm.url.trim().to_string();
+        if !crm_url.is_empty() {
+            crate::crm::check_template(&crm_url)
+                .map_err(|why| locate(Some("crm.url"), None, why))?;
+        }
+
         let address: SocketAddr = raw.listen.address.trim().parse().map_err(|_| {
             locate(
                 Some("listen.address"),
@@ -385,6 +421,10 @@ impl Config {
             extensions,
             ring_timeout: Duration::from_secs(raw.ring_timeout),
             history: raw.history,
+            crm: Crm {
+                url: crm_url,
+                open_on: raw.crm.open_on,
+            },
             listen: Listen {
                 address,
                 secret: (!secret.is_empty()).then_some(secret),
@@ -573,6 +613,24 @@ mod tests {
                 "out of range",
             ),
             ("extensions = []\n", 1, "extensions", "at least one"),
+            (
+                "extensions = [\"100\"]\n[crm]\nurl = \"ftp://crm/{e164}\"\n",
+                3,
+                "crm.url",
+                "http:// or https://",
+            ),
+            (
+                "extensions = [\"100\"]\n[crm]\nopen_on = \"sometimes\"\n",
+                3,
+                "crm.open_on",
+                "unknown variant",
+            ),
+            (
+                "extensions = [\"100\"]\n[history]\nkeep_days = 0\n",
+                3,
+                "history.keep_days",
+                "out of range",
+            ),
             (
                 "extensions = [\"100\"]\n[listen]\naddress = \"localhost\"\n",
                 3,

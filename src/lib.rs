@@ -19,6 +19,7 @@
 
 pub mod agent;
 pub mod config;
+pub mod crm;
 pub mod event;
 pub mod flood;
 pub mod framing;

@@ -205,6 +205,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// The three URLs to give Ubity Support, as `check` and `secret new` show them.
+/// Opens a URL in the default browser; a launcher that fails is logged, never waited for.
+fn open_url(url: String) {
+    if let Err(e) = open::that_detached(&url) {
+        // The URL holds the caller's number: not at the default level.
+        tracing::warn!("could not open the CRM page: {e}");
+        tracing::debug!(%url, "CRM page not opened");
+    }
+}
+
 fn print_history(args: &HistoryArgs) -> anyhow::Result<()> {
     use chrono::TimeZone;
     let path = paths::history().context("cannot find your home folder for the call history")?;
@@ -309,6 +318,7 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
         let outputs = Outputs {
             toasts,
             history: Some(history),
+            open_url: Some(Box::new(open_url)),
             tray: None,
         };
         agent::run(config, listening, replay, rx, outputs);
@@ -319,6 +329,7 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
     let outputs = Outputs {
         toasts,
         history: Some(history),
+        open_url: Some(Box::new(open_url)),
         tray: Some(tray.view_sink()),
     };
     let core_config = Arc::clone(&config);

@@ -47,6 +47,23 @@ pub fn display(raw: &str) -> String {
     }
 }
 
+/// The E.164 form (`+15145551212`) of a phone number: 10-digit North American numbers get
+/// `+1`, numbers written with `+` keep their country code. `None` for extensions and anything
+/// that is not a phone number.
+pub fn e164(raw: &str) -> Option<String> {
+    let n = normalize(raw);
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if is_international(raw) {
+        Some(format!("+{n}"))
+    } else if n.len() == 10 {
+        Some(format!("+1{n}"))
+    } else {
+        None
+    }
+}
+
 /// The number to put on the clipboard: digits only for phone numbers, so it pastes into any
 /// dialler; anything else as it came.
 pub fn dialable(raw: &str) -> String {

@@ -37,10 +37,21 @@ impl Agent {
     /// Writes `config` to a file in the session and starts `calltray --config FILE ARGS...`,
     /// then waits until it logs the address it listens on.
     pub fn start(session: &Session, config: &str, args: &[&str]) -> Agent {
+        Agent::start_with_env(session, config, args, &[])
+    }
+
+    /// [`Agent::start`] with extra environment variables (a `PATH` with stand-in programs).
+    pub fn start_with_env(
+        session: &Session,
+        config: &str,
+        args: &[&str],
+        env: &[(&str, std::ffi::OsString)],
+    ) -> Agent {
         let config_path = session.dir().join("calltray.toml");
         std::fs::write(&config_path, config).expect("writing the test config");
         let mut cmd = session.command(env!("CARGO_BIN_EXE_calltray"));
         cmd.arg("--config").arg(&config_path).args(args);
+        cmd.envs(env.iter().map(|(k, v)| (k, v)));
         let mut process = session.spawn("calltray", cmd);
         let base =
             wait_for_listening(&mut process, DEFAULT_TIMEOUT).expect("calltray starts listening");

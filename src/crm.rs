@@ -1,0 +1,150 @@
+//! Screen pop: the user's CRM opened on the caller, from a URL template in the config.
+//!
+//! The template's placeholders are replaced by the call's values, each percent-encoded, so
+//! nothing a caller sends (a number is free text to Ubity) can change the URL's shape: it
+//! can only fill in the blanks the user chose. Only http and https URLs are accepted.
+
+use crate::number;
+use crate::tracker::Call;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// The placeholders a template may use.
+pub const PLACEHOLDERS: [&str; 6] = ["number", "e164", "national", "name", "callid", "extension"];
+
+/// Everything but RFC 3986's unreserved characters is encoded.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Checks a template when the config is read: known placeholders only, balanced braces, and
+/// an http or https URL once filled in. The error is the sentence shown to the user.
+pub fn check_template(template: &str) -> Result<(), String> {
+    let sample = fill(template, &|name| {
+        PLACEHOLDERS.contains(&name).then(|| "1".to_string())
+    })?;
+    let lower = sample.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .ok_or_else(|| "the URL must start with http:// or https://".to_string())?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err("the URL has no host name".into());
+    }
+    if sample.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("the URL has spaces or control characters; percent-encode them".into());
+    }
+    Ok(())
+}
+
+/// The URL to open for `call`, from a template that passed [`check_template`].
+pub fn url_for(template: &str, call: &Call) -> Option<String> {
+    fill(template, &|name| value(name, call)).ok()
+}
+
+fn value(name: &str, call: &Call) -> Option<String> {
+    Some(match name {
+        "number" => call.party.clone(),
+        "e164" => number::e164(&call.party).unwrap_or_else(|| number::normalize(&call.party)),
+        "national" => number::display(&call.party),
+        // No names until contacts come: the placeholder is left empty.
+        "name" => String::new(),
+        "callid" => call.key.callid.clone(),
+        "extension" => call.extension.clone(),
+        _ => return None,
+    })
+}
+
+/// Replaces each `{name}` by its value, percent-encoded.
+fn fill(template: &str, value: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find(['{', '}']) {
+        out.push_str(&rest[..open]);
+        if rest.as_bytes()[open] == b'}' {
+            return Err("a `}` without its `{`".into());
+        }
+        let after = &rest[open + 1..];
+        let close = after
+            .find('}')
+            .ok_or_else(|| "a `{` without its `}`".to_string())?;
+        let name = &after[..close];
+        let v = value(name).ok_or_else(|| {
+            format!(
+                "unknown placeholder {{{name}}}; use {}",
+                PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
+            )
+        })?;
+        out.extend(utf8_percent_encode(&v, COMPONENT));
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{CallEvent, Direction, EventKind};
+    use crate::tracker::CallTracker;
+    use chrono::DateTime;
+    use std::time::Duration;
+
+    fn call(caller: &str) -> Call {
+        let mut tracker = CallTracker::new(Duration::from_secs(120), 10);
+        let event = CallEvent {
+            kind: EventKind::Initiated,
+            callid: "c 1/2".into(),
+            direction: Direction::Incoming,
+            caller: caller.into(),
+            callee: "100".into(),
+            duration: None,
+            extra: vec![],
+        };
+        let at = DateTime::from_timestamp(1_800_000_000, 0).expect("a time");
+        tracker.apply(&event, at).expect("a ringing call").call
+    }
+
+    #[test]
+    fn placeholders_are_filled_and_encoded() {
+        let c = call("+1 514-555-1212");
+        let url = url_for(
+            "https://crm.example.com/s?p={e164}&n={national}&raw={number}&id={callid}&x={extension}&who={name}",
+            &c,
+        );
+        assert_eq!(
+            url.as_deref(),
+            Some(
+                "https://crm.example.com/s?p=%2B15145551212&n=%28514%29%20555-1212&raw=%2B1%20514-555-1212&id=c%201%2F2&x=100&who="
+            )
+        );
+        // A hostile number fills its blank and nothing else.
+        let c = call("1&admin=1#x");
+        assert_eq!(
+            url_for("https://crm.example.com/s?p={number}", &c).as_deref(),
+            Some("https://crm.example.com/s?p=1%26admin%3D1%23x")
+        );
+    }
+
+    #[test]
+    fn templates_are_checked() {
+        assert_eq!(check_template("https://crm.example.com/?q={e164}"), Ok(()));
+        assert_eq!(check_template("HTTP://crm.example.com/{number}"), Ok(()));
+        for (bad, says) in [
+            ("file:///etc/passwd?{number}", "http:// or https://"),
+            ("javascript:alert({number})", "http:// or https://"),
+            (
+                "https://crm.example.com/?q={phone}",
+                "unknown placeholder {phone}",
+            ),
+            ("https://crm.example.com/?q={e164", "without its `}`"),
+            ("https://crm.example.com/?q=e164}", "without its `{`"),
+            ("https:///path", "no host"),
+            ("https://crm.example.com/a b", "spaces"),
+        ] {
+            let e = check_template(bad).expect_err(bad);
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+    }
+}
