@@ -13,9 +13,9 @@ use crate::flood::ToastGate;
 use crate::history;
 use crate::listener::ListenerNote;
 use crate::notifier::NotifierMsg;
-use crate::tracker::{CallTracker, Step, Time, Update};
+use crate::tracker::{CallState, CallTracker, Outcome, Step, Time, Update};
 use crate::view::{self, Toast, TrayView};
-use chrono::{TimeDelta, Utc};
+use chrono::{Local, TimeDelta, Utc};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
@@ -28,6 +28,8 @@ pub enum AgentMsg {
     Event(CallEvent, Time),
     /// The user has looked at their missed calls.
     MarkSeen,
+    /// The tray's "Do not disturb" was switched on or off.
+    DoNotDisturb(bool),
     /// The listener went down or came back.
     Listener(ListenerNote),
     /// The config file changed and passed its checks.
@@ -83,7 +85,12 @@ pub fn run(
     let mut gate = ToastGate::default();
     let tz = view::local();
     let mut last_view: Option<TrayView> = None;
+    let mut away = Away::default();
     loop {
+        let quiet = away.dnd || config.quiet_hours.contains(Local::now().naive_local());
+        if let Some(summary) = away.update(quiet) {
+            let _ = out.toasts.send(NotifierMsg::Show(summary));
+        }
         let view_now = |tracker: &CallTracker| view::tray_view(tracker, &listener, Utc::now(), &tz);
         if let Some(tray) = out.tray.as_mut() {
             let v = view_now(&tracker);
@@ -93,7 +100,12 @@ pub fn run(
             }
         }
         let ticking = out.tray.is_some() && last_view.as_ref().is_some_and(|v| v.ticking);
-        let msg = match wait_for(&tracker, &gate, ticking) {
+        let quiet_change = config
+            .quiet_hours
+            .next_change(Local::now().naive_local())
+            .map(|at| (at - Local::now().naive_local()).max(TimeDelta::zero()))
+            .and_then(|d| d.to_std().ok());
+        let msg = match earliest(wait_for(&tracker, &gate, ticking), quiet_change) {
             Some(timeout) => inbox.recv_timeout(timeout),
             None => inbox.recv().map_err(|_| RecvTimeoutError::Disconnected),
         };
@@ -101,7 +113,7 @@ pub fn run(
             Ok(AgentMsg::Event(event, at)) => {
                 tracing::debug!(%event, "event");
                 if let Some(update) = tracker.apply(&event, at) {
-                    announce(&update, &config, &mut gate, &out);
+                    announce(&update, &config, &mut gate, &out, &mut away);
                 }
             }
             Ok(AgentMsg::MarkSeen) => {
@@ -111,6 +123,7 @@ pub fn run(
                 }
             }
             Ok(AgentMsg::Listener(note)) => listener = note,
+            Ok(AgentMsg::DoNotDisturb(on)) => away.dnd = on,
             Ok(AgentMsg::Reload(new)) => {
                 tracker.set_ring_timeout(new.ring_timeout);
                 if let Some(history) = &out.history {
@@ -129,7 +142,7 @@ pub fn run(
         }
         let now = Utc::now();
         for update in tracker.expire(now) {
-            announce(&update, &config, &mut gate, &out);
+            announce(&update, &config, &mut gate, &out, &mut away);
         }
         if let Some(summary) = gate.tick(now) {
             if let Some(content) = &summary.content {
@@ -192,10 +205,47 @@ fn save(update: &Update, out: &Outputs) {
     }
 }
 
-fn announce(update: &Update, config: &Config, gate: &mut ToastGate, out: &Outputs) {
+/// Do not disturb: the tray's switch, and what happened while toasts were off.
+#[derive(Default)]
+struct Away {
+    dnd: bool,
+    was_quiet: bool,
+    missed: usize,
+}
+
+impl Away {
+    /// Notes whether toasts are off now; when they come back on after missed calls, the one
+    /// toast that sums those up.
+    fn update(&mut self, quiet: bool) -> Option<view::Toast> {
+        let back = self.was_quiet && !quiet;
+        self.was_quiet = quiet;
+        if back && self.missed > 0 {
+            let n = std::mem::take(&mut self.missed);
+            return Some(view::missed_while_away(n));
+        }
+        None
+    }
+}
+
+fn announce(
+    update: &Update,
+    config: &Config,
+    gate: &mut ToastGate,
+    out: &Outputs,
+    away: &mut Away,
+) {
     save(update, out);
-    screen_pop(update, config, out);
-    let admitted = gate.admit(view::toast_for(update, &config.notify), Utc::now());
+    let mut toast = view::toast_for(update, &config.notify);
+    if away.was_quiet {
+        // No new toast; one already up for this call (it rang before quiet began) goes.
+        toast.content = None;
+        if update.call.state == CallState::Ended(Outcome::Missed) {
+            away.missed += 1;
+        }
+    } else {
+        screen_pop(update, config, out);
+    }
+    let admitted = gate.admit(toast, Utc::now());
     // In a flood, the calls whose toasts are held back are logged at debug level only, so
     // that the log does not grow with the flood either; the summary toast is logged.
     let callid = crate::params::printable(&update.call.key.callid);

@@ -5,6 +5,7 @@
 
 use crate::event::{MAX_PARTY_LEN, is_forbidden_in_id, is_markup};
 use crate::number;
+use crate::quiet::QuietHours;
 use ipnet::IpNet;
 use serde::Deserialize;
 use std::fmt;
@@ -30,6 +31,8 @@ pub struct Config {
     pub notify: NotifyPrefs,
     pub history: Retention,
     pub crm: Crm,
+    /// When toasts stay quiet (see [`crate::quiet`]).
+    pub quiet_hours: QuietHours,
 }
 
 /// Screen pop: which page of the user's CRM opens on a call.
@@ -141,6 +144,8 @@ struct RawConfig {
     history: Retention,
     #[serde(default)]
     crm: Crm,
+    #[serde(default)]
+    quiet_hours: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -301,6 +306,9 @@ impl Config {
             ));
         }
 
+        let quiet_hours = QuietHours::parse(&raw.quiet_hours)
+            .map_err(|why| locate(Some("quiet_hours"), None, why))?;
+
         let crm_url = raw.crm.url.trim().to_string();
         if !crm_url.is_empty() {
             crate::crm::check_template(&crm_url)
@@ -421,6 +429,7 @@ impl Config {
             extensions,
             ring_timeout: Duration::from_secs(raw.ring_timeout),
             history: raw.history,
+            quiet_hours,
             crm: Crm {
                 url: crm_url,
                 open_on: raw.crm.open_on,

@@ -30,6 +30,7 @@ pub mod notifier;
 pub mod number;
 pub mod params;
 pub mod paths;
+pub mod quiet;
 pub mod secret;
 pub mod simulate;
 pub mod tracker;

@@ -10,7 +10,9 @@ use std::path::PathBuf;
 use std::sync::mpsc::SyncSender;
 use tao::event::{Event, StartCause};
 use tao::event_loop::{ControlFlow, EventLoop, EventLoopBuilder, EventLoopProxy};
-use tray_icon::menu::{IsMenuItem, Menu, MenuEvent, MenuId, MenuItem, PredefinedMenuItem, Submenu};
+use tray_icon::menu::{
+    CheckMenuItem, IsMenuItem, Menu, MenuEvent, MenuId, MenuItem, PredefinedMenuItem, Submenu,
+};
 use tray_icon::{Icon, TrayIcon, TrayIconBuilder};
 
 /// The libraries tray-icon loads at run time to talk to the panel, newest name first.
@@ -125,6 +127,9 @@ impl Tray {
                             Click::MarkSeen => {
                                 let _ = agent.try_send(AgentMsg::MarkSeen);
                             }
+                            Click::DoNotDisturb(on) => {
+                                let _ = agent.try_send(AgentMsg::DoNotDisturb(on));
+                            }
                             Click::Nothing => {}
                         }
                     }
@@ -146,6 +151,7 @@ enum Click {
     OpenConfig,
     Copy(String),
     MarkSeen,
+    DoNotDisturb(bool),
     Nothing,
 }
 
@@ -164,6 +170,8 @@ struct TrayUi {
     shown_icon: IconState,
     quit_id: MenuId,
     open_id: MenuId,
+    /// Checked: no toasts until unchecked (quiet hours do the same on a schedule).
+    dnd: CheckMenuItem,
 }
 
 const COPY_PREFIX: &str = "copy-";
@@ -175,14 +183,16 @@ impl TrayUi {
         let recent_menu = Submenu::new("Recent calls", true);
         recent_menu.append(&no_calls).map_err(|e| e.to_string())?;
         let mark_seen = MenuItem::with_id("mark-seen", "Mark missed calls as seen", true, None);
+        let dnd = CheckMenuItem::with_id("dnd", "Do not disturb", true, false, None);
         let open = MenuItem::with_id("open-config", "Open config file", true, None);
         let quit = MenuItem::with_id("quit", "Quit", true, None);
         let menu = Menu::new();
-        let items: [&dyn IsMenuItem; 6] = [
+        let items: [&dyn IsMenuItem; 7] = [
             &status,
             &PredefinedMenuItem::separator(),
             &recent_menu,
             &PredefinedMenuItem::separator(),
+            &dnd,
             &open,
             &quit,
         ];
@@ -207,6 +217,7 @@ impl TrayUi {
             shown_icon: IconState::Idle,
             quit_id: quit.id().clone(),
             open_id: open.id().clone(),
+            dnd,
         })
     }
 
@@ -280,6 +291,9 @@ impl TrayUi {
             Click::OpenConfig
         } else if id.as_ref() == "mark-seen" {
             Click::MarkSeen
+        } else if id == self.dnd.id() {
+            // The item has flipped its own check mark by the time the click arrives.
+            Click::DoNotDisturb(self.dnd.is_checked())
         } else if let Some(i) = id.as_ref().strip_prefix(COPY_PREFIX) {
             i.parse::<usize>()
                 .ok()

@@ -56,6 +56,29 @@ pub fn notice(topic: &str, summary: &str, body: &str) -> Toast {
     }
 }
 
+/// After quiet hours or "Do not disturb": the calls missed meanwhile, in one toast that stays.
+pub fn missed_while_away(count: usize) -> Toast {
+    let summary = if count == 1 {
+        "1 missed call while away".to_string()
+    } else {
+        format!("{count} missed calls while away")
+    };
+    Toast {
+        // Control characters never pass the listener, so no call can have this id.
+        key: CallKey {
+            callid: "\u{0}away".into(),
+            direction: Direction::Incoming,
+        },
+        content: Some(ToastContent {
+            summary,
+            body: "They are in the tray menu, under Recent calls.".into(),
+            sticky: true,
+            icon: "call-stop",
+        }),
+        last: false,
+    }
+}
+
 /// The toast that announces `update`, following the user's switches.
 pub fn toast_for(update: &Update, prefs: &NotifyPrefs) -> Toast {
     let call = &update.call;

@@ -384,3 +384,55 @@ fn the_notification_service_and_the_tray_host_can_restart_mid_call() {
         agent.process.logs()
     );
 }
+
+#[test]
+fn do_not_disturb_holds_toasts_back_until_switched_off() {
+    let session = Session::start();
+    let notifications = NotificationServer::start(&session);
+    let watcher = StatusNotifierWatcher::start(&session);
+    let agent = Agent::start(&session, TEST_CONFIG, &[]);
+    let item = watcher
+        .wait_for_item(DEFAULT_TIMEOUT)
+        .expect("calltray registers a tray item");
+    let tray = TrayClient::new(&session);
+    tray.wait_for_menu(
+        &item,
+        |m| m.find_label("Do not disturb").is_some(),
+        DEFAULT_TIMEOUT,
+    )
+    .expect("a Do not disturb switch");
+    tray.click_label(&item, "Do not disturb");
+    tray.wait_for_menu(
+        &item,
+        |m| {
+            m.find_label("Do not disturb")
+                .is_some_and(|n| n.is_checked())
+        },
+        DEFAULT_TIMEOUT,
+    )
+    .expect("the switch shows it is on");
+
+    // A missed call: the tray follows it, no toast.
+    assert_eq!(agent.get(&format!("/init?callid=D1&{FROM}")).0, 200);
+    assert_eq!(agent.get(&format!("/ended?callid=D1&{FROM}")).0, 200);
+    tray.wait_for_menu(
+        &item,
+        |m| m.find_label("Mark 1 missed call as seen").is_some(),
+        DEFAULT_TIMEOUT,
+    )
+    .expect("the tray has the missed call");
+
+    tray.click_label(&item, "Do not disturb");
+    let away = notifications
+        .wait_for_summary("1 missed call while away", DEFAULT_TIMEOUT)
+        .expect("the summary once switched off");
+    let calls = notifications.calls();
+    assert!(
+        !calls
+            .iter()
+            .any(|n| n.summary == "Missed call" || n.summary == "Incoming call"),
+        "{}",
+        support::notifications::describe(&calls)
+    );
+    assert_eq!(away.expire_timeout, 0);
+}

@@ -1,0 +1,205 @@
+//! Quiet hours: when calltray keeps its toasts to itself (a meeting, lunch, the weekend).
+//!
+//! Written in the config as `"mon-fri 12:00-13:00"`, `"sat,sun"` (all day) or
+//! `"daily 22:00-07:00"` (past midnight: into the next morning). Pure: local times in, answers
+//! out.
+
+use chrono::{Datelike, NaiveDateTime, NaiveTime, TimeDelta, Timelike};
+
+const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// One quiet range: the days it starts on, and its start and end in minutes of the day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Range {
+    days: [bool; 7],
+    start: u32,
+    end: u32,
+}
+
+/// The user's quiet hours.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QuietHours {
+    ranges: Vec<Range>,
+}
+
+impl QuietHours {
+    /// Reads the config's entries; the error names the entry and what is wrong with it.
+    pub fn parse(entries: &[String]) -> Result<QuietHours, String> {
+        let ranges = entries
+            .iter()
+            .map(|e| parse_entry(e).map_err(|why| format!("{e:?}: {why}")))
+            .collect::<Result<_, _>>()?;
+        Ok(QuietHours { ranges })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    /// Whether `at` (local time) is within quiet hours.
+    pub fn contains(&self, at: NaiveDateTime) -> bool {
+        let day = at.weekday().num_days_from_monday() as usize;
+        let yesterday = (day + 6) % 7;
+        let minute = at.hour() * 60 + at.minute();
+        self.ranges.iter().any(|r| {
+            if r.start < r.end {
+                r.days[day] && (r.start..r.end).contains(&minute)
+            } else {
+                (r.days[day] && minute >= r.start) || (r.days[yesterday] && minute < r.end)
+            }
+        })
+    }
+
+    /// The next moment after `at` when quiet hours begin or end; `None` if they never change.
+    pub fn next_change(&self, at: NaiveDateTime) -> Option<NaiveDateTime> {
+        let now = self.contains(at);
+        let midnight = at.date().and_time(NaiveTime::MIN);
+        let mut edges: Vec<NaiveDateTime> = (0..=8)
+            .flat_map(|d| {
+                let day = midnight + TimeDelta::days(d);
+                self.ranges.iter().flat_map(move |r| {
+                    [r.start, r.end].map(|m| day + TimeDelta::minutes(i64::from(m)))
+                })
+            })
+            .filter(|edge| *edge > at)
+            .collect();
+        edges.sort();
+        edges.into_iter().find(|edge| self.contains(*edge) != now)
+    }
+}
+
+fn parse_entry(entry: &str) -> Result<Range, String> {
+    let mut words = entry.split_whitespace();
+    let days = parse_days(words.next().ok_or("empty entry")?)?;
+    let (start, end) = match words.next() {
+        None => (0, 24 * 60),
+        Some(span) => {
+            let (a, b) = span
+                .split_once('-')
+                .ok_or("write the hours as HH:MM-HH:MM")?;
+            (parse_time(a)?, parse_time(b)?)
+        }
+    };
+    if words.next().is_some() {
+        return Err("write days, then one HH:MM-HH:MM range".into());
+    }
+    if start == end {
+        return Err("the range starts and ends at the same time".into());
+    }
+    Ok(Range { days, start, end })
+}
+
+fn parse_days(text: &str) -> Result<[bool; 7], String> {
+    let mut days = [false; 7];
+    let index = |name: &str| {
+        DAY_NAMES
+            .iter()
+            .position(|d| name.eq_ignore_ascii_case(d))
+            .ok_or_else(|| {
+                format!("unknown day {name:?}; use mon, tue, wed, thu, fri, sat, sun or daily")
+            })
+    };
+    if text.eq_ignore_ascii_case("daily") {
+        return Ok([true; 7]);
+    }
+    for part in text.split(',') {
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (index(a)?, index(b)?);
+                let mut d = a;
+                loop {
+                    days[d] = true;
+                    if d == b {
+                        break;
+                    }
+                    d = (d + 1) % 7;
+                }
+            }
+            None => days[index(part)?] = true,
+        }
+    }
+    Ok(days)
+}
+
+fn parse_time(text: &str) -> Result<u32, String> {
+    let bad = || format!("{text:?} is not a time; write HH:MM, from 00:00 to 24:00");
+    let (h, m) = text.split_once(':').ok_or_else(bad)?;
+    let (h, m): (u32, u32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if m >= 60 || h > 24 || (h == 24 && m > 0) {
+        return Err(bad());
+    }
+    Ok(h * 60 + m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2026-12-07 is a Monday.
+    fn at(day: u32, hm: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(&format!("2026-12-{day:02} {hm}"), "%Y-%m-%d %H:%M")
+            .expect("a time")
+    }
+
+    fn quiet(entries: &[&str]) -> QuietHours {
+        QuietHours::parse(&entries.iter().map(|e| e.to_string()).collect::<Vec<_>>())
+            .expect("valid entries")
+    }
+
+    #[test]
+    fn ranges_days_and_nights() {
+        let q = quiet(&["mon-fri 12:00-13:00", "sat,sun", "daily 22:00-07:00"]);
+        assert!(q.contains(at(7, "12:00")));
+        assert!(!q.contains(at(7, "13:00")));
+        assert!(!q.contains(at(7, "11:59")));
+        assert!(q.contains(at(12, "15:00")), "Saturday, all day");
+        assert!(q.contains(at(8, "23:30")));
+        assert!(q.contains(at(8, "06:59")), "the night from Monday");
+        assert!(!q.contains(at(8, "07:00")));
+        // Friday's night runs into Saturday, which is quiet anyway; Sunday's into Monday.
+        assert!(q.contains(at(14, "06:00")));
+        let fri_sun = quiet(&["fri-sun 09:00-10:00"]);
+        assert!(
+            fri_sun.contains(at(13, "09:30")),
+            "wraps from Friday to Sunday"
+        );
+        assert!(!fri_sun.contains(at(14, "09:30")));
+    }
+
+    #[test]
+    fn the_next_change_is_the_next_edge_that_flips() {
+        let q = quiet(&["mon-fri 12:00-13:00", "mon-fri 12:30-14:00"]);
+        assert_eq!(q.next_change(at(7, "09:00")), Some(at(7, "12:00")));
+        assert_eq!(
+            q.next_change(at(7, "12:10")),
+            Some(at(7, "14:00")),
+            "overlaps merge"
+        );
+        assert_eq!(
+            q.next_change(at(11, "15:00")),
+            Some(at(14, "12:00")),
+            "over the weekend"
+        );
+        assert_eq!(quiet(&[]).next_change(at(7, "09:00")), None);
+        assert_eq!(
+            quiet(&["daily 00:00-24:00"]).next_change(at(7, "09:00")),
+            None
+        );
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        for (entry, says) in [
+            ("mon-fry 12:00-13:00", "unknown day \"fry\""),
+            ("mon 12-13", "not a time"),
+            ("mon 12:00", "HH:MM-HH:MM"),
+            ("mon 25:00-26:00", "not a time"),
+            ("mon 12:00-12:00", "same time"),
+            ("mon 12:00-13:00 extra", "one HH:MM-HH:MM"),
+            ("", "empty"),
+        ] {
+            let e = QuietHours::parse(&[entry.to_string()]).expect_err(entry);
+            assert!(e.contains(says), "{entry}: {e}");
+        }
+    }
+}
