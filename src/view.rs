@@ -58,10 +58,16 @@ pub fn notice(topic: &str, summary: &str, body: &str) -> Toast {
 
 /// After quiet hours or "Do not disturb": the calls missed meanwhile, in one toast that stays.
 pub fn missed_while_away(count: usize) -> Toast {
-    let summary = if count == 1 {
-        "1 missed call while away".to_string()
+    let (summary, body) = if count == 1 {
+        (
+            "1 missed call while away".to_string(),
+            "It is in the tray menu, under Recent calls.",
+        )
     } else {
-        format!("{count} missed calls while away")
+        (
+            format!("{count} missed calls while away"),
+            "They are in the tray menu, under Recent calls.",
+        )
     };
     Toast {
         // Control characters never pass the listener, so no call can have this id.
@@ -71,7 +77,7 @@ pub fn missed_while_away(count: usize) -> Toast {
         },
         content: Some(ToastContent {
             summary,
-            body: "They are in the tray menu, under Recent calls.".into(),
+            body: body.into(),
             sticky: true,
             icon: "call-stop",
         }),
