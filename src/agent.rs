@@ -30,6 +30,8 @@ pub enum AgentMsg {
     MarkSeen,
     /// The tray's "Do not disturb" was switched on or off.
     DoNotDisturb(bool),
+    /// "Call back" on a recent call: ring `extension`, then dial `number`.
+    CallBack { number: String, extension: String },
     /// The listener went down or came back.
     Listener(ListenerNote),
     /// The config file changed and passed its checks.
@@ -93,7 +95,8 @@ pub fn run(
         }
         let view_now = |tracker: &CallTracker| view::tray_view(tracker, &listener, Utc::now(), &tz);
         if let Some(tray) = out.tray.as_mut() {
-            let v = view_now(&tracker);
+            let mut v = view_now(&tracker);
+            v.call_back = config.ubity.is_some();
             if last_view.as_ref() != Some(&v) {
                 tray(v.clone());
                 last_view = Some(v);
@@ -124,6 +127,15 @@ pub fn run(
             }
             Ok(AgentMsg::Listener(note)) => listener = note,
             Ok(AgentMsg::DoNotDisturb(on)) => away.dnd = on,
+            Ok(AgentMsg::CallBack { number, extension }) => match &config.ubity {
+                Some(api) => {
+                    let toasts = out.toasts.clone();
+                    crate::dial::spawn(api.clone(), extension, number, move |toast| {
+                        let _ = toasts.send(NotifierMsg::Show(toast));
+                    });
+                }
+                None => tracing::warn!("Call back clicked, but [ubity] api_key is not set"),
+            },
             Ok(AgentMsg::Reload(new)) => {
                 tracker.set_ring_timeout(new.ring_timeout);
                 if let Some(history) = &out.history {

@@ -33,6 +33,24 @@ pub struct Config {
     pub crm: Crm,
     /// When toasts stay quiet (see [`crate::quiet`]).
     pub quiet_hours: QuietHours,
+    /// Ubity's API, for "Call back"; `None` without an API key.
+    pub ubity: Option<crate::dial::Api>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawUbity {
+    api_key: String,
+    api_url: String,
+}
+
+impl Default for RawUbity {
+    fn default() -> Self {
+        RawUbity {
+            api_key: String::new(),
+            api_url: "https://api.ubity.com".into(),
+        }
+    }
 }
 
 /// Screen pop: which page of the user's CRM opens on a call.
@@ -146,6 +164,8 @@ struct RawConfig {
     crm: Crm,
     #[serde(default)]
     quiet_hours: Vec<String>,
+    #[serde(default)]
+    ubity: RawUbity,
 }
 
 #[derive(Deserialize)]
@@ -309,6 +329,32 @@ impl Config {
         let quiet_hours = QuietHours::parse(&raw.quiet_hours)
             .map_err(|why| locate(Some("quiet_hours"), None, why))?;
 
+        let api_key = raw.ubity.api_key.trim().to_string();
+        // The key itself is never quoted in a message: it is a password.
+        if !api_key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(locate(
+                Some("ubity.api_key"),
+                None,
+                "the API key has spaces or characters that are not plain ASCII; paste it again"
+                    .into(),
+            ));
+        }
+        let api_url = raw.ubity.api_url.trim().trim_end_matches('/').to_string();
+        let lower = api_url.to_ascii_lowercase();
+        if !(lower.starts_with("https://") || lower.starts_with("http://"))
+            || api_url.contains(char::is_whitespace)
+        {
+            return Err(locate(
+                Some("ubity.api_url"),
+                None,
+                "give an http:// or https:// address, such as \"https://api.ubity.com\"".into(),
+            ));
+        }
+        let ubity = (!api_key.is_empty()).then_some(crate::dial::Api {
+            base: api_url,
+            key: api_key,
+        });
+
         let crm_url = raw.crm.url.trim().to_string();
         if !crm_url.is_empty() {
             crate::crm::check_template(&crm_url)
@@ -430,6 +476,7 @@ impl Config {
             ring_timeout: Duration::from_secs(raw.ring_timeout),
             history: raw.history,
             quiet_hours,
+            ubity,
             crm: Crm {
                 url: crm_url,
                 open_on: raw.crm.open_on,

@@ -20,6 +20,7 @@
 pub mod agent;
 pub mod config;
 pub mod crm;
+pub mod dial;
 pub mod event;
 pub mod flood;
 pub mod framing;

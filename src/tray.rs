@@ -127,6 +127,9 @@ impl Tray {
                             Click::MarkSeen => {
                                 let _ = agent.try_send(AgentMsg::MarkSeen);
                             }
+                            Click::CallBack { number, extension } => {
+                                let _ = agent.try_send(AgentMsg::CallBack { number, extension });
+                            }
                             Click::DoNotDisturb(on) => {
                                 let _ = agent.try_send(AgentMsg::DoNotDisturb(on));
                             }
@@ -152,6 +155,7 @@ enum Click {
     Copy(String),
     MarkSeen,
     DoNotDisturb(bool),
+    CallBack { number: String, extension: String },
     Nothing,
 }
 
@@ -162,6 +166,7 @@ struct TrayUi {
     recent_menu: Submenu,
     recent_items: Vec<Submenu>,
     recent_shown: Vec<RecentCall>,
+    call_back_shown: bool,
     no_calls: MenuItem,
     menu: Menu,
     /// Only in the menu while there are unseen missed calls.
@@ -175,6 +180,7 @@ struct TrayUi {
 }
 
 const COPY_PREFIX: &str = "copy-";
+const CALL_PREFIX: &str = "call-";
 
 impl TrayUi {
     fn build() -> Result<TrayUi, String> {
@@ -210,6 +216,7 @@ impl TrayUi {
             recent_menu,
             recent_items: Vec::new(),
             recent_shown: Vec::new(),
+            call_back_shown: false,
             no_calls,
             menu,
             mark_seen,
@@ -257,12 +264,12 @@ impl TrayUi {
                 Err(e) => tracing::warn!("tray menu not updated: {e}"),
             }
         }
-        if view.recent != self.recent_shown {
-            self.show_recent(&view.recent);
+        if view.recent != self.recent_shown || view.call_back != self.call_back_shown {
+            self.show_recent(&view.recent, view.call_back);
         }
     }
 
-    fn show_recent(&mut self, recent: &[RecentCall]) {
+    fn show_recent(&mut self, recent: &[RecentCall], call_back: bool) {
         for item in self.recent_items.drain(..) {
             let _ = self.recent_menu.remove(&item);
         }
@@ -277,11 +284,16 @@ impl TrayUi {
             } else {
                 MenuItem::with_id(format!("{COPY_PREFIX}{i}"), "Copy number", true, None)
             };
+            if call_back && !call.number.is_empty() {
+                let item = MenuItem::with_id(format!("{CALL_PREFIX}{i}"), "Call back", true, None);
+                let _ = entry.append(&item);
+            }
             if entry.append(&copy).is_ok() && self.recent_menu.append(&entry).is_ok() {
                 self.recent_items.push(entry);
             }
         }
         self.recent_shown = recent.to_vec();
+        self.call_back_shown = call_back;
     }
 
     fn clicked(&self, id: &MenuId) -> Click {
@@ -299,6 +311,15 @@ impl TrayUi {
                 .ok()
                 .and_then(|i| self.recent_shown.get(i))
                 .map(|c| Click::Copy(c.number.clone()))
+                .unwrap_or(Click::Nothing)
+        } else if let Some(i) = id.as_ref().strip_prefix(CALL_PREFIX) {
+            i.parse::<usize>()
+                .ok()
+                .and_then(|i| self.recent_shown.get(i))
+                .map(|c| Click::CallBack {
+                    number: c.number.clone(),
+                    extension: c.extension.clone(),
+                })
                 .unwrap_or(Click::Nothing)
         } else {
             Click::Nothing

@@ -40,6 +40,15 @@ pub struct ToastContent {
 /// A toast about calltray itself rather than a call (a config edit that was not applied):
 /// one per `topic`, each replacing the last.
 pub fn notice(topic: &str, summary: &str, body: &str) -> Toast {
+    notice_with_icon(topic, summary, body, "dialog-warning")
+}
+
+/// [`notice`] for good news.
+pub fn notice_ok(topic: &str, summary: &str, body: &str) -> Toast {
+    notice_with_icon(topic, summary, body, "call-start")
+}
+
+fn notice_with_icon(topic: &str, summary: &str, body: &str, icon: &'static str) -> Toast {
     Toast {
         // Control characters never pass the listener, so no call can have this id.
         key: CallKey {
@@ -50,7 +59,7 @@ pub fn notice(topic: &str, summary: &str, body: &str) -> Toast {
             summary: summary.to_string(),
             body: markup_escape(&own_text(body)),
             sticky: false,
-            icon: "dialog-warning",
+            icon,
         }),
         last: false,
     }
@@ -186,6 +195,8 @@ pub struct TrayView {
     pub unseen_missed: usize,
     /// A call is in progress, so the status shows a running time and wants refreshing.
     pub ticking: bool,
+    /// Recent calls offer "Call back" (an API key is configured).
+    pub call_back: bool,
 }
 
 /// One line of the recent-calls menu.
@@ -194,6 +205,8 @@ pub struct RecentCall {
     pub label: String,
     /// What "Copy number" puts on the clipboard.
     pub number: String,
+    /// The user's extension on that call: the phone "Call back" rings first.
+    pub extension: String,
 }
 
 /// The tray's state at `now`; `listener` says whether calls can arrive.
@@ -276,6 +289,7 @@ where
         .map(|c| RecentCall {
             label: recent_label(c, tz),
             number: clean(&number::dialable(&c.party)),
+            extension: clean(&c.extension),
         })
         .collect();
     TrayView {
@@ -285,6 +299,7 @@ where
         recent,
         unseen_missed: unseen,
         ticking: !in_call.is_empty() && ringing.is_empty(),
+        call_back: false,
     }
 }
 
@@ -602,7 +617,8 @@ mod tests {
             v.recent,
             vec![RecentCall {
                 label: "03:00 · from (514) 555-1212 · 5:00".into(),
-                number: "5145551212".into()
+                number: "5145551212".into(),
+                extension: "100".into(),
             }]
         );
     }

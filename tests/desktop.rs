@@ -436,3 +436,111 @@ fn do_not_disturb_holds_toasts_back_until_switched_off() {
     );
     assert_eq!(away.expire_timeout, 0);
 }
+
+/// A stand-in for Ubity's Calls API: answers each request with the next of `answers` and
+/// records the requests (head and body).
+fn ubity_stand_in(answers: Vec<&'static str>) -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for answer in answers {
+            let Ok((mut s, _)) = listener.accept() else {
+                return;
+            };
+            let mut got = Vec::new();
+            let mut piece = [0u8; 4096];
+            // Head, then the body by its length.
+            while let Ok(n) = s.read(&mut piece) {
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&piece[..n]);
+                let text = String::from_utf8_lossy(&got).to_string();
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let length = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().to_string())
+                        })
+                        .and_then(|v| v.parse::<usize>().ok())
+                        .unwrap_or(0);
+                    if body.len() >= length {
+                        break;
+                    }
+                }
+            }
+            let _ = tx.send(String::from_utf8_lossy(&got).to_string());
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+            let _ = s.write_all(reply.as_bytes());
+        }
+    });
+    (base, rx)
+}
+
+#[test]
+fn call_back_asks_ubity_to_ring_my_phone_and_says_how_it_went() {
+    let session = Session::start();
+    let notifications = NotificationServer::start(&session);
+    let watcher = StatusNotifierWatcher::start(&session);
+    let (base, requests) = ubity_stand_in(vec![
+        r#"{"code": 200, "diagnostic": "OK", "api_call_uuid": "u-1", "stamp": 1}"#,
+        r#"{"code": 401, "diagnostic": "Invalid key"}"#,
+    ]);
+    let config =
+        format!("{TEST_CONFIG}\n[ubity]\napi_key = \"k-secret-123\"\napi_url = \"{base}\"\n");
+    let agent = Agent::start(&session, &config, &[]);
+    let item = watcher
+        .wait_for_item(DEFAULT_TIMEOUT)
+        .expect("calltray registers a tray item");
+    let tray = TrayClient::new(&session);
+    assert_eq!(agent.get(&format!("/init?callid=B1&{FROM}")).0, 200);
+    assert_eq!(agent.get(&format!("/ended?callid=B1&{FROM}")).0, 200);
+    let menu = tray
+        .wait_for_menu(
+            &item,
+            |m| m.find_label("Call back").is_some(),
+            DEFAULT_TIMEOUT,
+        )
+        .expect("Call back on the recent call");
+    let call_back = menu.find_label("Call back").expect("the item").id;
+
+    tray.click(&item, call_back);
+    let request = requests
+        .recv_timeout(DEFAULT_TIMEOUT)
+        .expect("a request to the Calls API");
+    assert!(request.starts_with("POST /call HTTP/1.1\r\n"), "{request}");
+    assert!(
+        request
+            .to_ascii_lowercase()
+            .contains("accept: application/json;version=0"),
+        "{request}"
+    );
+    assert!(
+        request.ends_with("key=k-secret-123&exten=100&number=5145551212"),
+        "{request}"
+    );
+    let ok = notifications
+        .wait_for_summary("Calling (514) 555-1212", DEFAULT_TIMEOUT)
+        .expect("a toast saying the call is on its way");
+    assert!(ok.body.contains("ext 100"), "{}", ok.body);
+
+    tray.click(&item, call_back);
+    requests
+        .recv_timeout(DEFAULT_TIMEOUT)
+        .expect("a second request");
+    let refused = notifications
+        .wait_for_summary("Could not call (514) 555-1212", DEFAULT_TIMEOUT)
+        .expect("a toast saying it failed");
+    assert!(refused.body.contains("API key"), "{}", refused.body);
+    assert!(
+        !agent.process.logs().contains("k-secret-123"),
+        "the API key reached the log"
+    );
+}

@@ -1,0 +1,140 @@
+//! Click to call: "Call back" asks Ubity's Calls API to ring the user's extension first and
+//! then dial the number.
+//!
+//! The request runs on a thread of its own, so the tray and the core loop never wait on the
+//! network; its outcome comes back as a toast. The API key travels in a POST body (not in a
+//! URL that a proxy might log) and never reaches calltray's own log: errors are described
+//! in words, never by echoing the request.
+
+use crate::view;
+use std::time::Duration;
+
+/// How long a call-back request may take before the user is told it failed.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where and how to reach Ubity's API.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Api {
+    /// `https://api.ubity.com` (a local stand-in in tests).
+    pub base: String,
+    pub key: String,
+}
+
+/// Without the key: a config printed for debugging must not show it.
+impl std::fmt::Debug for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Api")
+            .field("base", &self.base)
+            .field("key", &"(hidden)")
+            .finish()
+    }
+}
+
+/// Why a call back did not start, in the words the toast uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    KeyRefused,
+    Refused(String),
+    Unreachable,
+    Unreadable,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::KeyRefused => {
+                write!(
+                    f,
+                    "Ubity refused the API key; check [ubity] api_key in the config"
+                )
+            }
+            Failure::Refused(why) => write!(f, "Ubity did not place the call: {why}"),
+            Failure::Unreachable => write!(f, "Ubity's API did not answer; is the network up?"),
+            Failure::Unreadable => write!(f, "Ubity's API gave an answer calltray cannot read"),
+        }
+    }
+}
+
+/// What Ubity's `/call` answers, as its documentation shows.
+#[derive(serde::Deserialize)]
+struct Answer {
+    code: i64,
+    #[serde(default)]
+    diagnostic: String,
+}
+
+/// Asks Ubity to ring `extension`, then dial `number`. Blocks for up to [`TIMEOUT`].
+pub fn call_back(api: &Api, extension: &str, number: &str) -> Result<(), Failure> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(TIMEOUT))
+        .build()
+        .into();
+    let url = format!("{}/call", api.base.trim_end_matches('/'));
+    let response = agent
+        .post(&url)
+        .header("Accept", "application/json;version=0")
+        .send_form([
+            ("key", api.key.as_str()),
+            ("exten", extension),
+            ("number", number),
+        ]);
+    let mut response = response.map_err(|_| Failure::Unreachable)?;
+    let status = response.status().as_u16();
+    if status == 401 || status == 403 {
+        return Err(Failure::KeyRefused);
+    }
+    let answer: Answer = response
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024)
+        .read_json()
+        .map_err(|_| Failure::Unreadable)?;
+    match answer.code {
+        200 => Ok(()),
+        401 | 403 => Err(Failure::KeyRefused),
+        code => Err(Failure::Refused(if answer.diagnostic.trim().is_empty() {
+            format!("code {code}")
+        } else {
+            view::clean(&answer.diagnostic)
+        })),
+    }
+}
+
+/// Starts a call back on its own thread; `tell` gets the toast that says how it went.
+pub fn spawn(
+    api: Api,
+    extension: String,
+    number: String,
+    tell: impl FnOnce(view::Toast) + Send + 'static,
+) {
+    let started = std::thread::Builder::new()
+        .name("call-back".into())
+        .spawn(move || {
+            let shown = crate::number::display(&number);
+            let toast = match call_back(&api, &extension, &number) {
+                Ok(()) => {
+                    tracing::info!("call back started from extension {extension}");
+                    view::notice_ok(
+                        "call-back",
+                        &format!("Calling {shown}"),
+                        &format!(
+                            "Your phone (ext {extension}) rings first; pick it up to be connected."
+                        ),
+                    )
+                }
+                Err(failure) => {
+                    tracing::warn!("call back failed: {failure}");
+                    view::notice(
+                        "call-back",
+                        &format!("Could not call {shown}"),
+                        &failure.to_string(),
+                    )
+                }
+            };
+            tell(toast);
+        });
+    if let Err(e) = started {
+        tracing::warn!("cannot start a call back: {e}");
+    }
+}
