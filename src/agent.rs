@@ -11,6 +11,7 @@ use crate::event::CallEvent;
 use crate::event::Direction;
 use crate::flood::ToastGate;
 use crate::history;
+use crate::language::Language;
 use crate::listener::ListenerNote;
 use crate::notifier::NotifierMsg;
 use crate::tracker::{CallState, CallTracker, Outcome, Step, Time, Update};
@@ -90,10 +91,12 @@ pub fn run(
     let mut away = Away::default();
     loop {
         let quiet = away.dnd || config.quiet_hours.contains(Local::now().naive_local());
-        if let Some(summary) = away.update(quiet) {
+        if let Some(summary) = away.update(quiet, config.language) {
             let _ = out.toasts.send(NotifierMsg::Show(summary));
         }
-        let view_now = |tracker: &CallTracker| view::tray_view(tracker, &listener, Utc::now(), &tz);
+        let lang = config.language;
+        let view_now =
+            |tracker: &CallTracker| view::tray_view(tracker, &listener, Utc::now(), &tz, lang);
         if let Some(tray) = out.tray.as_mut() {
             let mut v = view_now(&tracker);
             v.call_back = config.ubity.is_some();
@@ -130,7 +133,7 @@ pub fn run(
             Ok(AgentMsg::CallBack { number, extension }) => match &config.ubity {
                 Some(api) => {
                     let toasts = out.toasts.clone();
-                    crate::dial::spawn(api.clone(), extension, number, move |toast| {
+                    crate::dial::spawn(api.clone(), extension, number, lang, move |toast| {
                         let _ = toasts.send(NotifierMsg::Show(toast));
                     });
                 }
@@ -156,7 +159,7 @@ pub fn run(
         for update in tracker.expire(now) {
             announce(&update, &config, &mut gate, &out, &mut away);
         }
-        if let Some(summary) = gate.tick(now) {
+        if let Some(summary) = gate.tick(now, config.language) {
             if let Some(content) = &summary.content {
                 tracing::info!(
                     "{}: too many calls at once to show or log each",
@@ -228,12 +231,12 @@ struct Away {
 impl Away {
     /// Notes whether toasts are off now; when they come back on after missed calls, the one
     /// toast that sums those up.
-    fn update(&mut self, quiet: bool) -> Option<view::Toast> {
+    fn update(&mut self, quiet: bool, lang: Language) -> Option<view::Toast> {
         let back = self.was_quiet && !quiet;
         self.was_quiet = quiet;
         if back && self.missed > 0 {
             let n = std::mem::take(&mut self.missed);
-            return Some(view::missed_while_away(n));
+            return Some(view::missed_while_away(n, lang));
         }
         None
     }
@@ -247,7 +250,7 @@ fn announce(
     away: &mut Away,
 ) {
     save(update, out);
-    let mut toast = view::toast_for(update, &config.notify);
+    let mut toast = view::toast_for(update, &config.notify, config.language);
     if away.was_quiet {
         // No new toast; one already up for this call (it rang before quiet began) goes.
         toast.content = None;

@@ -4,8 +4,10 @@
 //! the file, the line, the key, and what would be right. Nothing in it can make calltray panic.
 
 use crate::event::{MAX_PARTY_LEN, is_forbidden_in_id, is_markup};
+use crate::language::{self, Language};
 use crate::number;
 use crate::quiet::QuietHours;
+use crate::tr;
 use ipnet::IpNet;
 use serde::Deserialize;
 use std::fmt;
@@ -35,6 +37,9 @@ pub struct Config {
     pub quiet_hours: QuietHours,
     /// Ubity's API, for "Call back"; `None` without an API key.
     pub ubity: Option<crate::dial::Api>,
+    /// The language of toasts, the tray and messages: the config's `language`, or the
+    /// desktop session's when it says "auto".
+    pub language: Language,
 }
 
 #[derive(Deserialize)]
@@ -166,6 +171,8 @@ struct RawConfig {
     quiet_hours: Vec<String>,
     #[serde(default)]
     ubity: RawUbity,
+    #[serde(default = "default_language")]
+    language: String,
 }
 
 #[derive(Deserialize)]
@@ -198,6 +205,29 @@ fn default_ring_timeout() -> u64 {
     120
 }
 
+fn default_language() -> String {
+    "auto".into()
+}
+
+/// The language a config file asks for, read leniently: a file with mistakes elsewhere still
+/// says in which language to report them. `None` for "auto", a missing key or an unreadable file.
+pub fn language_hint(text: &str) -> Option<Language> {
+    let table: toml::Table = toml::from_str(text).ok()?;
+    parse_language(table.get("language")?.as_str()?)
+        .ok()
+        .flatten()
+}
+
+/// `"en"` or `"fr"` (also `"english"`, `"français"`…); `None` for `"auto"`.
+fn parse_language(value: &str) -> Result<Option<Language>, ()> {
+    match value.trim().to_lowercase().as_str() {
+        "auto" | "" => Ok(None),
+        "en" | "english" | "anglais" => Ok(Some(Language::English)),
+        "fr" | "french" | "français" | "francais" => Ok(Some(Language::French)),
+        _ => Err(()),
+    }
+}
+
 /// A config problem, located for the person who will fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
@@ -209,14 +239,18 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
+        let lang = language::current();
+        let mut place = self.file.display().to_string();
         if let Some(line) = self.line {
-            write!(f, ", line {line}")?;
+            place.push_str(", ");
+            place.push_str(&tr!(lang, "config-line", line = line));
         }
         if let Some(key) = &self.key {
-            write!(f, ", key `{key}`")?;
+            place.push_str(", ");
+            place.push_str(&tr!(lang, "config-key", key = key));
         }
-        write!(f, ": {}", self.message)
+        let text = tr!(lang, "config-error", place = place, message = &self.message);
+        f.write_str(&text)
     }
 }
 
@@ -225,14 +259,32 @@ impl std::error::Error for ConfigError {}
 impl ConfigError {
     /// The error with the line and key first and the file last, for a toast, where the end of
     /// a long text may be cut off by the notification service.
-    pub fn line_first(&self) -> String {
+    pub fn line_first(&self, lang: Language) -> String {
+        let file = self.file.display().to_string();
         let place = match (self.line, &self.key) {
-            (Some(line), Some(key)) => format!("Line {line}, key `{key}`: "),
-            (Some(line), None) => format!("Line {line}: "),
-            (None, Some(key)) => format!("Key `{key}`: "),
-            (None, None) => String::new(),
+            (Some(line), Some(key)) => format!(
+                "{}, {}",
+                tr!(lang, "config-line-capital", line = line),
+                tr!(lang, "config-key", key = key)
+            ),
+            (Some(line), None) => tr!(lang, "config-line-capital", line = line),
+            (None, Some(key)) => tr!(lang, "config-key-capital", key = key),
+            (None, None) => {
+                return tr!(
+                    lang,
+                    "config-error-no-place",
+                    message = &self.message,
+                    file = file
+                );
+            }
         };
-        format!("{place}{}\nin {}", self.message, self.file.display())
+        tr!(
+            lang,
+            "config-error-line-first",
+            place = place,
+            message = &self.message,
+            file = file
+        )
     }
 }
 
@@ -471,7 +523,21 @@ impl Config {
         let allow_from = ranges("listen.allow_from", &raw.listen.allow_from)?;
         let trusted_proxies = ranges("listen.trusted_proxies", &raw.listen.trusted_proxies)?;
 
+        let language = parse_language(&raw.language)
+            .map_err(|()| {
+                locate(
+                    Some("language"),
+                    None,
+                    format!(
+                        "`{}` is not a language calltray speaks; write \"en\", \"fr\" or \"auto\" (the desktop's language)",
+                        raw.language.escape_debug()
+                    ),
+                )
+            })?
+            .unwrap_or_else(Language::from_system);
+
         Ok(Config {
+            language,
             extensions,
             ring_timeout: Duration::from_secs(raw.ring_timeout),
             history: raw.history,
@@ -737,6 +803,12 @@ mod tests {
             ),
             ("extensions = [\"1\\u0007\"]\n", 1, "extensions", "\\u{7}"),
             (
+                "extensions = [\"100\"]\nlanguage = \"klingon\"\n",
+                2,
+                "language",
+                "not a language calltray speaks",
+            ),
+            (
                 "extensions = [\"100\"]\n[listen]\ninitiated_path = \"/../init\"\n",
                 3,
                 "listen.initiated_path",
@@ -780,5 +852,51 @@ mod tests {
         assert_eq!(c.extensions, vec!["100"]);
         let (_, created_again) = Config::load_or_create(&path).unwrap();
         assert!(!created_again);
+    }
+
+    #[test]
+    fn language_is_chosen_or_follows_the_desktop() {
+        let parse = |text: &str| Config::parse(text, Path::new("c.toml")).map(|c| c.language);
+        assert_eq!(
+            parse("extensions = [\"100\"]\nlanguage = \"fr\"\n"),
+            Ok(Language::French)
+        );
+        assert_eq!(
+            parse("extensions = [\"100\"]\nlanguage = \"Français\"\n"),
+            Ok(Language::French)
+        );
+        assert_eq!(
+            parse("extensions = [\"100\"]\nlanguage = \"en\"\n"),
+            Ok(Language::English)
+        );
+        assert_eq!(
+            parse("extensions = [\"100\"]\n"),
+            Ok(Language::from_system())
+        );
+        // A file with a mistake elsewhere still says which language to report it in.
+        assert_eq!(
+            language_hint("extensions = []\nlanguage = \"fr\"\nring_timeout = 1\n"),
+            Some(Language::French)
+        );
+        assert_eq!(language_hint("language = \"auto\"\n"), None);
+        assert_eq!(language_hint("not toml at all ["), None);
+    }
+
+    #[test]
+    fn errors_are_placed_in_each_language() {
+        let e = ConfigError {
+            file: PathBuf::from("/home/a/config.toml"),
+            line: Some(3),
+            key: Some("ring_timeout".into()),
+            message: "2 is out of range".into(),
+        };
+        assert_eq!(
+            e.line_first(Language::French),
+            "Ligne 3, clé `ring_timeout` : 2 is out of range\ndans /home/a/config.toml"
+        );
+        assert_eq!(
+            e.line_first(Language::English),
+            "Line 3, key `ring_timeout`: 2 is out of range\nin /home/a/config.toml"
+        );
     }
 }

@@ -6,6 +6,8 @@
 //! URL that a proxy might log) and never reaches calltray's own log: errors are described
 //! in words, never by echoing the request.
 
+use crate::language::Language;
+use crate::tr;
 use crate::view;
 use std::time::Duration;
 
@@ -39,19 +41,21 @@ pub enum Failure {
     Unreadable,
 }
 
+impl Failure {
+    /// The failure in the user's words (the log gets the English ones).
+    pub fn text(&self, lang: Language) -> String {
+        match self {
+            Failure::KeyRefused => tr!(lang, "call-back-bad-key"),
+            Failure::Refused(why) => tr!(lang, "call-back-refused", why = why),
+            Failure::Unreachable => tr!(lang, "call-back-unreachable"),
+            Failure::Unreadable => tr!(lang, "call-back-unreadable"),
+        }
+    }
+}
+
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Failure::KeyRefused => {
-                write!(
-                    f,
-                    "Ubity refused the API key; check [ubity] api_key in the config"
-                )
-            }
-            Failure::Refused(why) => write!(f, "Ubity did not place the call: {why}"),
-            Failure::Unreachable => write!(f, "Ubity's API did not answer; is the network up?"),
-            Failure::Unreadable => write!(f, "Ubity's API gave an answer calltray cannot read"),
-        }
+        f.write_str(&self.text(Language::English))
     }
 }
 
@@ -106,29 +110,28 @@ pub fn spawn(
     api: Api,
     extension: String,
     number: String,
+    lang: Language,
     tell: impl FnOnce(view::Toast) + Send + 'static,
 ) {
     let started = std::thread::Builder::new()
         .name("call-back".into())
         .spawn(move || {
-            let shown = crate::number::display(&number);
+            let shown = view::number_text(&number, lang);
             let toast = match call_back(&api, &extension, &number) {
                 Ok(()) => {
                     tracing::info!("call back started from extension {extension}");
                     view::notice_ok(
                         "call-back",
-                        &format!("Calling {shown}"),
-                        &format!(
-                            "Your phone (ext {extension}) rings first; pick it up to be connected."
-                        ),
+                        &tr!(lang, "call-back-calling", party = &shown),
+                        &tr!(lang, "call-back-rings-first", extension = &extension),
                     )
                 }
                 Err(failure) => {
                     tracing::warn!("call back failed: {failure}");
                     view::notice(
                         "call-back",
-                        &format!("Could not call {shown}"),
-                        &failure.to_string(),
+                        &tr!(lang, "call-back-failed", party = &shown),
+                        &failure.text(lang),
                     )
                 }
             };

@@ -7,8 +7,10 @@
 //! Pure logic: the time is passed in.
 
 use crate::event::Direction;
+use crate::language::Language;
+use crate::tr;
 use crate::tracker::{CallKey, Time};
-use crate::view::{Toast, ToastContent};
+use crate::view::{Toast, ToastContent, markup_escape};
 use chrono::TimeDelta;
 use std::collections::{HashSet, VecDeque};
 
@@ -64,14 +66,14 @@ impl ToastGate {
     }
 
     /// The summary toast, once the window has room again and calls were held back.
-    pub fn tick(&mut self, now: Time) -> Option<Toast> {
+    pub fn tick(&mut self, now: Time, lang: Language) -> Option<Toast> {
         self.forget_before(now);
         if self.untold == 0 || self.admitted.len() >= MAX_NEW_TOASTS {
             return None;
         }
         let count = std::mem::take(&mut self.untold);
         self.admitted.push_back(now);
-        Some(summary_toast(count))
+        Some(summary_toast(count, lang))
     }
 
     /// When [`tick`](Self::tick) may have a summary to give; `None` when nothing is held back.
@@ -97,12 +99,8 @@ impl ToastGate {
 }
 
 /// "12 more calls", replacing the previous summary in place.
-fn summary_toast(count: usize) -> Toast {
-    let summary = if count == 1 {
-        "1 more call".to_string()
-    } else {
-        format!("{count} more calls")
-    };
+fn summary_toast(count: usize, lang: Language) -> Toast {
+    let summary = tr!(lang, "flood-summary", count = count);
     Toast {
         // Control characters never pass the listener, so no call can have this id.
         key: CallKey {
@@ -111,7 +109,7 @@ fn summary_toast(count: usize) -> Toast {
         },
         content: Some(ToastContent {
             summary,
-            body: "Too many calls at once to show each one; the tray menu follows them.".into(),
+            body: markup_escape(&tr!(lang, "flood-body")),
             sticky: false,
             icon: "call-start",
         }),
@@ -151,10 +149,14 @@ mod tests {
             .filter(|i| gate.admit(toast(&format!("C{i}"), false), t(*i)).is_some())
             .count();
         assert_eq!(shown, MAX_NEW_TOASTS);
-        assert_eq!(gate.tick(t(100)), None, "the window is still full");
+        assert_eq!(
+            gate.tick(t(100), Language::English),
+            None,
+            "the window is still full"
+        );
         assert_eq!(gate.next_deadline(), Some(t(0) + WINDOW));
         let summary = gate
-            .tick(t(0) + WINDOW)
+            .tick(t(0) + WINDOW, Language::English)
             .expect("a summary once there is room");
         assert_eq!(summary.content.unwrap().summary, "25 more calls");
         assert_eq!(gate.next_deadline(), None);
@@ -179,7 +181,9 @@ mod tests {
             gate.admit(toast("HELD", true), t(4)).is_none(),
             "held calls stay quiet"
         );
-        let summary = gate.tick(t(0) + WINDOW).expect("a summary");
+        let summary = gate
+            .tick(t(0) + WINDOW, Language::English)
+            .expect("a summary");
         assert_eq!(summary.content.unwrap().summary, "1 more call");
     }
 
@@ -192,7 +196,7 @@ mod tests {
                 gate.admit(toast(&format!("C{i}"), true), at).is_some(),
                 "call {i}"
             );
-            assert_eq!(gate.tick(at), None);
+            assert_eq!(gate.tick(at, Language::English), None);
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod flood;
 pub mod framing;
 pub mod guard;
 pub mod history;
+pub mod language;
 pub mod listener;
 pub mod notifier;
 pub mod number;

@@ -4,7 +4,8 @@ use anyhow::Context;
 use calltray::agent::{self, AgentMsg, Outputs};
 use calltray::config::Config;
 use calltray::event::Direction;
-use calltray::{history, listener, notifier, paths, simulate, tray, view, watch};
+use calltray::language::{self, Language};
+use calltray::{history, listener, notifier, paths, simulate, tr, tray, view, watch};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -99,8 +100,11 @@ fn main() -> ExitCode {
         // Not "stopped": the listener's threads are restarted by their supervisor.
         let thread = std::thread::current();
         let name = thread.name().unwrap_or("unnamed");
-        say(format!(
-            "calltray hit an internal error in its {name} thread ({info}). Please report it with the lines above."
+        say(tr!(
+            language::current(),
+            "internal-error",
+            thread = name,
+            detail = info.to_string()
         ));
     }));
     let cli = Cli::parse();
@@ -108,7 +112,11 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            say(format!("calltray: {e:#}"));
+            say(tr!(
+                language::current(),
+                "error-prefix",
+                error = format!("{e:#}")
+            ));
             ExitCode::from(1)
         }
     }
@@ -135,9 +143,10 @@ fn config_path(cli: &Cli) -> anyhow::Result<PathBuf> {
 fn load(path: &std::path::Path) -> anyhow::Result<Config> {
     let (config, created) = Config::load_or_create(path)?;
     if created {
-        say(format!(
-            "calltray: wrote a default config to {}. Put your own extension in `extensions` there.",
-            path.display()
+        say(tr!(
+            config.language,
+            "wrote-default-config",
+            path = path.display().to_string()
         ));
     }
     Ok(config)
@@ -145,18 +154,39 @@ fn load(path: &std::path::Path) -> anyhow::Result<Config> {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let path = config_path(&cli)?;
+    // Every message from here on is in the config's language, even one about its mistakes.
+    let lang = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|text| calltray::config::language_hint(&text))
+        .unwrap_or_else(Language::from_system);
+    language::set_current(lang);
     match &cli.command {
         Some(Command::Paths) => {
             let show = |p: Option<PathBuf>| {
                 p.map(|p| p.display().to_string())
-                    .unwrap_or_else(|| "(no home folder)".into())
+                    .unwrap_or_else(|| tr!(lang, "paths-no-home"))
             };
-            println!("config: {}", path.display());
-            println!("data:   {}", show(paths::data_dir()));
-            println!(
-                "logs:   {} (for now calltray logs to standard error)",
-                show(paths::state_dir())
-            );
+            let rows = [
+                (tr!(lang, "paths-config"), path.display().to_string()),
+                (tr!(lang, "paths-data"), show(paths::data_dir())),
+                (
+                    tr!(lang, "paths-logs"),
+                    format!(
+                        "{} ({})",
+                        show(paths::state_dir()),
+                        tr!(lang, "paths-logs-note")
+                    ),
+                ),
+            ];
+            let width = rows
+                .iter()
+                .map(|(k, _)| k.chars().count())
+                .max()
+                .unwrap_or(0)
+                + 1;
+            for (key, value) in rows {
+                println!("{:<width$} {value}", format!("{key}:"));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Secret(SecretCommand::New)) => {
@@ -166,20 +196,41 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             calltray::secret::write_new(&path)?;
             let config = Config::load(&path)?;
-            println!("A new secret is in {}.", path.display());
-            println!("A running calltray switches to it at once; the old URLs stop working.");
+            println!(
+                "{}",
+                tr!(lang, "secret-written", path = path.display().to_string())
+            );
+            println!("{}", tr!(lang, "secret-switch"));
             print_callback_urls(&config);
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::History(args)) => {
-            print_history(args)?;
+            print_history(args, lang)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Check) => {
             let config = Config::load(&path)?;
-            println!("{}: OK", path.display());
-            println!("extensions: {}", config.extensions.join(", "));
-            println!("listening on: {}", config.listen.address);
+            let lang = config.language;
+            println!(
+                "{}",
+                tr!(lang, "check-ok", path = path.display().to_string())
+            );
+            println!(
+                "{}",
+                tr!(
+                    lang,
+                    "check-extensions",
+                    extensions = config.extensions.join(", ")
+                )
+            );
+            println!(
+                "{}",
+                tr!(
+                    lang,
+                    "check-listening",
+                    address = config.listen.address.to_string()
+                )
+            );
             print_callback_urls(&config);
             Ok(ExitCode::SUCCESS)
         }
@@ -214,11 +265,14 @@ fn open_url(url: String) {
     }
 }
 
-fn print_history(args: &HistoryArgs) -> anyhow::Result<()> {
+fn print_history(args: &HistoryArgs, lang: Language) -> anyhow::Result<()> {
     use chrono::TimeZone;
     let path = paths::history().context("cannot find your home folder for the call history")?;
     if !path.exists() {
-        println!("No calls recorded yet ({} does not exist).", path.display());
+        println!(
+            "{}",
+            tr!(lang, "history-empty", path = path.display().to_string())
+        );
         return Ok(());
     }
     let history = history::History::open(&path)?;
@@ -243,7 +297,7 @@ fn print_history(args: &HistoryArgs) -> anyhow::Result<()> {
         }
         out.flush()?;
     } else {
-        print!("{}", view::history_table(&rows, &view::local()));
+        print!("{}", view::history_table(&rows, &view::local(), lang));
     }
     Ok(())
 }
@@ -251,8 +305,7 @@ fn print_history(args: &HistoryArgs) -> anyhow::Result<()> {
 fn print_callback_urls(config: &Config) {
     let local = simulate::local_base(config);
     println!();
-    println!("Callback URLs for Ubity Support (put your tunnel's public address in place of");
-    println!("{local} if Ubity reaches this computer through one):");
+    println!("{}", tr!(config.language, "callback-urls", base = &local));
     let base = format!("{local}{}", config.listen.prefix());
     println!("  CallInitiated  {base}{}", config.listen.initiated_path);
     println!("  CallAnswered   {base}{}", config.listen.answered_path);
@@ -261,6 +314,7 @@ fn print_callback_urls(config: &Config) {
 
 fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode> {
     let config = Arc::new(load(path)?);
+    language::set_current(config.language);
     let no_tray = if headless {
         Some("--headless was given".to_string())
     } else {

@@ -26,6 +26,13 @@ pub fn normalize(raw: &str) -> String {
     }
 }
 
+/// Whether a number in its [`normalize`]d form is a short internal extension (`100`).
+pub fn is_extension(normalized: &str) -> bool {
+    !normalized.is_empty()
+        && normalized.len() <= MAX_EXTENSION_DIGITS
+        && normalized.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// How a party is shown: `(514) 555-1212` for North American numbers, `ext 100` for
 /// extensions, "Unknown number" when none was given, and anything else as it came (the
 /// caller escapes it for display).

@@ -5,7 +5,7 @@
 //! event loop's proxy, so nothing here ever blocks the listener.
 
 use crate::agent::AgentMsg;
-use crate::view::{RecentCall, TrayIcon as IconState, TrayView, missed_count_text};
+use crate::view::{MenuWords, RecentCall, TrayIcon as IconState, TrayView};
 use std::path::PathBuf;
 use std::sync::mpsc::SyncSender;
 use tao::event::{Event, StartCause};
@@ -21,7 +21,7 @@ const APPINDICATOR_LIBS: [&str; 2] = ["libayatana-appindicator3.so.1", "libappin
 /// What the event loop is told.
 #[derive(Debug)]
 pub enum TrayMsg {
-    View(TrayView),
+    View(Box<TrayView>),
     Menu(MenuId),
     /// The agent has stopped: end the event loop.
     Exit,
@@ -70,7 +70,7 @@ impl Tray {
         let proxy: EventLoopProxy<TrayMsg> = self.event_loop.create_proxy();
         Box::new(move |view| {
             // Fails only once the event loop has ended, when there is nothing left to draw.
-            let _ = proxy.send_event(TrayMsg::View(view));
+            let _ = proxy.send_event(TrayMsg::View(Box::new(view)));
         })
     }
 
@@ -106,7 +106,7 @@ impl Tray {
                 },
                 Event::UserEvent(TrayMsg::View(view)) => match ui.as_mut() {
                     Some(ui) => ui.show(&view),
-                    None => pending = Some(view),
+                    None => pending = Some(*view),
                 },
                 Event::UserEvent(TrayMsg::Exit) => *control_flow = ControlFlow::Exit,
                 Event::UserEvent(TrayMsg::Menu(id)) => {
@@ -173,8 +173,10 @@ struct TrayUi {
     mark_seen: MenuItem,
     mark_seen_shown: bool,
     shown_icon: IconState,
-    quit_id: MenuId,
-    open_id: MenuId,
+    open: MenuItem,
+    quit: MenuItem,
+    /// The fixed labels last set, so they are only set again when the language changes.
+    words_shown: Option<MenuWords>,
     /// Checked: no toasts until unchecked (quiet hours do the same on a schedule).
     dnd: CheckMenuItem,
 }
@@ -184,14 +186,15 @@ const CALL_PREFIX: &str = "call-";
 
 impl TrayUi {
     fn build() -> Result<TrayUi, String> {
+        // The labels come with the first view; until then the items are empty.
         let status = MenuItem::new("calltray", false, None);
-        let no_calls = MenuItem::new("No calls yet", false, None);
-        let recent_menu = Submenu::new("Recent calls", true);
+        let no_calls = MenuItem::new("", false, None);
+        let recent_menu = Submenu::new("", true);
         recent_menu.append(&no_calls).map_err(|e| e.to_string())?;
-        let mark_seen = MenuItem::with_id("mark-seen", "Mark missed calls as seen", true, None);
-        let dnd = CheckMenuItem::with_id("dnd", "Do not disturb", true, false, None);
-        let open = MenuItem::with_id("open-config", "Open config file", true, None);
-        let quit = MenuItem::with_id("quit", "Quit", true, None);
+        let mark_seen = MenuItem::with_id("mark-seen", "", true, None);
+        let dnd = CheckMenuItem::with_id("dnd", "", true, false, None);
+        let open = MenuItem::with_id("open-config", "", true, None);
+        let quit = MenuItem::with_id("quit", "", true, None);
         let menu = Menu::new();
         let items: [&dyn IsMenuItem; 7] = [
             &status,
@@ -221,15 +224,26 @@ impl TrayUi {
             menu,
             mark_seen,
             mark_seen_shown: false,
+            open,
+            quit,
+            words_shown: None,
             shown_icon: IconState::Idle,
-            quit_id: quit.id().clone(),
-            open_id: open.id().clone(),
             dnd,
         })
     }
 
     fn show(&mut self, view: &TrayView) {
         self.status.set_text(menu_text(&view.status));
+        let words_changed = self.words_shown.as_ref() != Some(&view.words);
+        if words_changed {
+            let w = &view.words;
+            self.relabel_recent(&w.recent);
+            self.no_calls.set_text(menu_text(&w.no_calls));
+            self.dnd.set_text(menu_text(&w.do_not_disturb));
+            self.open.set_text(menu_text(&w.open_config));
+            self.quit.set_text(menu_text(&w.quit));
+            self.mark_seen.set_text(menu_text(&w.mark_seen));
+        }
         if let Err(e) = self.icon.set_tooltip(Some(&view.tooltip)) {
             tracing::debug!("tooltip not set: {e}");
         }
@@ -246,12 +260,6 @@ impl TrayUi {
             }
         }
         let want_mark_seen = view.unseen_missed > 0;
-        if want_mark_seen {
-            self.mark_seen.set_text(format!(
-                "Mark {} as seen",
-                missed_count_text(view.unseen_missed)
-            ));
-        }
         if want_mark_seen != self.mark_seen_shown {
             // Right below "Recent calls": status, separator, recent calls, then this.
             let changed = if want_mark_seen {
@@ -264,12 +272,31 @@ impl TrayUi {
                 Err(e) => tracing::warn!("tray menu not updated: {e}"),
             }
         }
-        if view.recent != self.recent_shown || view.call_back != self.call_back_shown {
-            self.show_recent(&view.recent, view.call_back);
+        if view.recent != self.recent_shown
+            || view.call_back != self.call_back_shown
+            || words_changed
+        {
+            self.show_recent(&view.recent, view.call_back, &view.words);
+        }
+        self.words_shown = Some(view.words.clone());
+    }
+
+    /// A new "Recent calls" submenu in place of the old one: appindicator does not pass a
+    /// submenu's new label on to the panel, so the label is only ever set at creation.
+    /// [`TrayUi::show_recent`] fills it again right after.
+    fn relabel_recent(&mut self, label: &str) {
+        let fresh = Submenu::new(menu_text(label), true);
+        // Status, separator, then "Recent calls".
+        if self.menu.insert(&fresh, 2).is_ok() {
+            let _ = self.menu.remove(&self.recent_menu);
+            self.recent_items.clear();
+            self.recent_menu = fresh;
+        } else {
+            tracing::warn!("tray menu not updated: the recent calls keep their old label");
         }
     }
 
-    fn show_recent(&mut self, recent: &[RecentCall], call_back: bool) {
+    fn show_recent(&mut self, recent: &[RecentCall], call_back: bool, words: &MenuWords) {
         for item in self.recent_items.drain(..) {
             let _ = self.recent_menu.remove(&item);
         }
@@ -280,12 +307,14 @@ impl TrayUi {
         for (i, call) in recent.iter().enumerate() {
             let entry = Submenu::new(menu_text(&call.label), true);
             let copy = if call.number.is_empty() {
-                MenuItem::new("No number to copy", false, None)
+                MenuItem::new(menu_text(&words.no_number), false, None)
             } else {
-                MenuItem::with_id(format!("{COPY_PREFIX}{i}"), "Copy number", true, None)
+                let label = menu_text(&words.copy_number);
+                MenuItem::with_id(format!("{COPY_PREFIX}{i}"), label, true, None)
             };
             if call_back && !call.number.is_empty() {
-                let item = MenuItem::with_id(format!("{CALL_PREFIX}{i}"), "Call back", true, None);
+                let label = menu_text(&words.call_back);
+                let item = MenuItem::with_id(format!("{CALL_PREFIX}{i}"), label, true, None);
                 let _ = entry.append(&item);
             }
             if entry.append(&copy).is_ok() && self.recent_menu.append(&entry).is_ok() {
@@ -297,9 +326,9 @@ impl TrayUi {
     }
 
     fn clicked(&self, id: &MenuId) -> Click {
-        if *id == self.quit_id {
+        if id == self.quit.id() {
             Click::Quit
-        } else if *id == self.open_id {
+        } else if id == self.open.id() {
             Click::OpenConfig
         } else if id.as_ref() == "mark-seen" {
             Click::MarkSeen

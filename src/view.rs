@@ -7,7 +7,9 @@
 
 use crate::config::NotifyPrefs;
 use crate::event::{Direction, is_invisible_format};
+use crate::language::Language;
 use crate::number;
+use crate::tr;
 use crate::tracker::{Call, CallKey, CallState, CallTracker, Outcome, Step, Time, Update};
 use chrono::{Local, TimeZone};
 
@@ -66,18 +68,7 @@ fn notice_with_icon(topic: &str, summary: &str, body: &str, icon: &'static str) 
 }
 
 /// After quiet hours or "Do not disturb": the calls missed meanwhile, in one toast that stays.
-pub fn missed_while_away(count: usize) -> Toast {
-    let (summary, body) = if count == 1 {
-        (
-            "1 missed call while away".to_string(),
-            "It is in the tray menu, under Recent calls.",
-        )
-    } else {
-        (
-            format!("{count} missed calls while away"),
-            "They are in the tray menu, under Recent calls.",
-        )
-    };
+pub fn missed_while_away(count: usize, lang: Language) -> Toast {
     Toast {
         // Control characters never pass the listener, so no call can have this id.
         key: CallKey {
@@ -85,8 +76,8 @@ pub fn missed_while_away(count: usize) -> Toast {
             direction: Direction::Incoming,
         },
         content: Some(ToastContent {
-            summary,
-            body: body.into(),
+            summary: tr!(lang, "away-summary", count = count),
+            body: markup_escape(&tr!(lang, "away-body", count = count)),
             sticky: true,
             icon: "call-stop",
         }),
@@ -95,19 +86,19 @@ pub fn missed_while_away(count: usize) -> Toast {
 }
 
 /// The toast that announces `update`, following the user's switches.
-pub fn toast_for(update: &Update, prefs: &NotifyPrefs) -> Toast {
+pub fn toast_for(update: &Update, prefs: &NotifyPrefs, lang: Language) -> Toast {
     let call = &update.call;
     let incoming = call.key.direction == Direction::Incoming;
     let (enabled, summary, sticky, icon) = match (update.step, call.state) {
         (Step::Ringing, _) if incoming => (
             prefs.incoming_ringing,
-            "Incoming call".to_string(),
+            tr!(lang, "toast-incoming"),
             true,
             "call-start",
         ),
         (Step::Ringing, _) => (
             prefs.outgoing_ringing,
-            "Calling…".to_string(),
+            tr!(lang, "toast-calling"),
             false,
             "call-start",
         ),
@@ -117,16 +108,16 @@ pub fn toast_for(update: &Update, prefs: &NotifyPrefs) -> Toast {
             } else {
                 prefs.outgoing_answered
             },
-            "Call answered".to_string(),
+            tr!(lang, "toast-answered"),
             false,
             "call-start",
         ),
         (Step::Ended, CallState::Ended(Outcome::Missed)) => {
-            (prefs.missed, "Missed call".to_string(), true, "call-stop")
+            (prefs.missed, tr!(lang, "toast-missed"), true, "call-stop")
         }
         (Step::Ended, CallState::Ended(Outcome::Unanswered)) => (
             prefs.outgoing_ended,
-            "No answer".to_string(),
+            tr!(lang, "toast-no-answer"),
             false,
             "call-stop",
         ),
@@ -137,8 +128,8 @@ pub fn toast_for(update: &Update, prefs: &NotifyPrefs) -> Toast {
                 prefs.outgoing_ended
             },
             match call.duration {
-                Some(d) => format!("Call ended · {}", format_duration(d)),
-                None => "Call ended".to_string(),
+                Some(d) => tr!(lang, "toast-ended-after", duration = lang.duration(d)),
+                None => tr!(lang, "toast-ended"),
             },
             false,
             "call-stop",
@@ -146,7 +137,7 @@ pub fn toast_for(update: &Update, prefs: &NotifyPrefs) -> Toast {
     };
     let content = enabled.then(|| ToastContent {
         summary,
-        body: toast_body(call),
+        body: toast_body(call, lang),
         sticky,
         icon,
     });
@@ -157,12 +148,26 @@ pub fn toast_for(update: &Update, prefs: &NotifyPrefs) -> Toast {
     }
 }
 
-fn toast_body(call: &Call) -> String {
-    let party = markup_escape(&clean(&number::display(&call.party)));
-    let ext = markup_escape(&clean(&number::display(&call.extension)));
-    match call.key.direction {
-        Direction::Incoming => format!("{party}\nto {ext}"),
-        Direction::Outgoing => format!("{party}\nfrom {ext}"),
+fn toast_body(call: &Call, lang: Language) -> String {
+    let party = markup_escape(&number_text(&call.party, lang));
+    let extension = markup_escape(&number_text(&call.extension, lang));
+    let second = match call.key.direction {
+        Direction::Incoming => tr!(lang, "toast-to-extension", extension = extension),
+        Direction::Outgoing => tr!(lang, "toast-from-extension", extension = extension),
+    };
+    format!("{party}\n{second}")
+}
+
+/// A number as shown: "Unknown number" when none was given, `ext 100` for an extension, the
+/// number formatted for reading otherwise (see [`number::display`]), cleaned.
+pub fn number_text(raw: &str, lang: Language) -> String {
+    let normal = number::normalize(raw);
+    if normal.is_empty() {
+        tr!(lang, "unknown-number")
+    } else if number::is_extension(&normal) {
+        tr!(lang, "extension", number = clean(&normal))
+    } else {
+        clean(&number::display(raw))
     }
 }
 
@@ -197,6 +202,44 @@ pub struct TrayView {
     pub ticking: bool,
     /// Recent calls offer "Call back" (an API key is configured).
     pub call_back: bool,
+    /// The fixed words of the menu, in the user's language.
+    pub words: MenuWords,
+}
+
+/// The menu's fixed labels; the tray shows these rather than words of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MenuWords {
+    pub recent: String,
+    pub no_calls: String,
+    pub do_not_disturb: String,
+    pub open_config: String,
+    pub quit: String,
+    pub copy_number: String,
+    pub no_number: String,
+    pub call_back: String,
+    /// "Mark 2 missed calls as seen", while there are unseen missed calls.
+    pub mark_seen: String,
+}
+
+impl MenuWords {
+    pub fn new(lang: Language, unseen_missed: usize) -> MenuWords {
+        MenuWords {
+            recent: tr!(lang, "menu-recent"),
+            no_calls: tr!(lang, "menu-no-calls"),
+            do_not_disturb: tr!(lang, "menu-do-not-disturb"),
+            open_config: tr!(lang, "menu-open-config"),
+            quit: tr!(lang, "menu-quit"),
+            copy_number: tr!(lang, "menu-copy-number"),
+            no_number: tr!(lang, "menu-no-number"),
+            call_back: tr!(lang, "menu-call-back"),
+            mark_seen: tr!(
+                lang,
+                "menu-mark-seen",
+                missed = missed_count_text(unseen_missed, lang),
+                count = unseen_missed
+            ),
+        }
+    }
 }
 
 /// One line of the recent-calls menu.
@@ -215,6 +258,7 @@ pub fn tray_view<Tz: TimeZone>(
     listener: &ListenerNote,
     now: Time,
     tz: &Tz,
+    lang: Language,
 ) -> TrayView
 where
     Tz::Offset: std::fmt::Display,
@@ -230,21 +274,19 @@ where
         .collect();
     let more = |n: usize| {
         if n > 1 {
-            format!(" (+{} more)", n - 1)
+            tr!(lang, "status-more", count = n - 1)
         } else {
             String::new()
         }
     };
 
     let (icon, status) = if let Some(first) = ringing.first() {
-        let verb = match first.key.direction {
-            Direction::Incoming => "Ringing",
-            Direction::Outgoing => "Calling",
+        let (party, more) = (number_text(&first.party, lang), more(ringing.len()));
+        let status = match first.key.direction {
+            Direction::Incoming => tr!(lang, "status-ringing", party = party, more = more),
+            Direction::Outgoing => tr!(lang, "status-calling", party = party, more = more),
         };
-        (
-            TrayIcon::Ringing,
-            format!("{verb}: {}{}", shown_party(first), more(ringing.len())),
-        )
+        (TrayIcon::Ringing, status)
     } else if let Some(first) = in_call.first() {
         let elapsed = first
             .answered_at
@@ -252,11 +294,12 @@ where
             .unwrap_or(0);
         (
             TrayIcon::InCall,
-            format!(
-                "In call with {} · {}{}",
-                shown_party(first),
-                format_duration(elapsed),
-                more(in_call.len())
+            tr!(
+                lang,
+                "status-in-call",
+                party = number_text(&first.party, lang),
+                duration = lang.duration(elapsed),
+                more = more(in_call.len())
             ),
         )
     } else {
@@ -266,28 +309,38 @@ where
             TrayIcon::Idle
         };
         let status = match (listener, tracker.recent().next()) {
-            (ListenerNote::Down(_), _) => "Not receiving calls: restarting the listener".into(),
-            (_, Some(last)) => {
-                format!("Last call: {} · {}", shown_party(last), outcome_text(last))
+            (ListenerNote::Down(_), _) => tr!(lang, "status-down"),
+            (_, Some(last)) => tr!(
+                lang,
+                "status-last",
+                party = number_text(&last.party, lang),
+                outcome = outcome_text(last, lang)
+            ),
+            (ListenerNote::Up(address), None) => {
+                tr!(lang, "status-listening", address = address.to_string())
             }
-            (ListenerNote::Up(address), None) => format!("Listening on {address}"),
         };
         (icon, status)
     };
 
     let unseen = tracker.unseen_missed();
     let mut tooltip = match listener {
-        ListenerNote::Up(address) => format!("calltray · listening on {address}\n{status}"),
-        ListenerNote::Down(why) => format!("calltray · not receiving calls: {}", clean(why)),
+        ListenerNote::Up(address) => tr!(
+            lang,
+            "tooltip-up",
+            address = address.to_string(),
+            status = &status
+        ),
+        ListenerNote::Down(why) => tr!(lang, "tooltip-down", why = clean(why)),
     };
     if unseen > 0 {
-        tooltip.push_str(&format!("\n{}", missed_count_text(unseen)));
+        tooltip.push_str(&format!("\n{}", missed_count_text(unseen, lang)));
     }
     let recent = tracker
         .recent()
         .take(RECENT_IN_MENU)
         .map(|c| RecentCall {
-            label: recent_label(c, tz),
+            label: recent_label(c, tz, lang),
             number: clean(&number::dialable(&c.party)),
             extension: clean(&c.extension),
         })
@@ -300,63 +353,54 @@ where
         unseen_missed: unseen,
         ticking: !in_call.is_empty() && ringing.is_empty(),
         call_back: false,
+        words: MenuWords::new(lang, unseen),
     }
 }
 
 /// "2 missed calls", for the tooltip and the "mark as seen" menu line.
-pub fn missed_count_text(n: usize) -> String {
-    if n == 1 {
-        "1 missed call".into()
-    } else {
-        format!("{n} missed calls")
-    }
+pub fn missed_count_text(n: usize, lang: Language) -> String {
+    tr!(lang, "missed-calls", count = n)
 }
 
-fn shown_party(call: &Call) -> String {
-    clean(&number::display(&call.party))
-}
-
-fn outcome_text(call: &Call) -> String {
+fn outcome_text(call: &Call, lang: Language) -> String {
     match call.state {
-        CallState::Ended(Outcome::Missed) => "missed".into(),
-        CallState::Ended(Outcome::Unanswered) => "no answer".into(),
+        CallState::Ended(Outcome::Missed) => tr!(lang, "outcome-missed"),
+        CallState::Ended(Outcome::Unanswered) => tr!(lang, "outcome-no-answer"),
         _ => call
             .duration
-            .map(format_duration)
-            .unwrap_or_else(|| "ended".into()),
+            .map(|d| lang.duration(d))
+            .unwrap_or_else(|| tr!(lang, "outcome-ended")),
     }
 }
 
-fn recent_label<Tz: TimeZone>(call: &Call, tz: &Tz) -> String
+fn recent_label<Tz: TimeZone>(call: &Call, tz: &Tz, lang: Language) -> String
 where
     Tz::Offset: std::fmt::Display,
 {
-    let at = call.first_seen.with_timezone(tz).format("%H:%M");
-    let way = match call.key.direction {
-        Direction::Incoming => "from",
-        Direction::Outgoing => "to",
-    };
-    format!(
-        "{at} · {way} {} · {}",
-        shown_party(call),
-        outcome_text(call)
-    )
+    let time = lang.time(&call.first_seen.with_timezone(tz));
+    let party = number_text(&call.party, lang);
+    let outcome = outcome_text(call, lang);
+    match call.key.direction {
+        Direction::Incoming => tr!(
+            lang,
+            "recent-from",
+            time = time,
+            party = party,
+            outcome = outcome
+        ),
+        Direction::Outgoing => tr!(
+            lang,
+            "recent-to",
+            time = time,
+            party = party,
+            outcome = outcome
+        ),
+    }
 }
 
 /// The local time zone, for the adapters.
 pub fn local() -> Local {
     Local
-}
-
-/// `m:ss`, or `h:mm:ss` from an hour on.
-pub fn format_duration(secs: impl Into<u64>) -> String {
-    let secs: u64 = secs.into();
-    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
-    if h > 0 {
-        format!("{h}:{m:02}:{s:02}")
-    } else {
-        format!("{m}:{s:02}")
-    }
 }
 
 /// Request text made safe to show: control and direction-override characters removed,
@@ -373,37 +417,55 @@ pub fn clean(text: &str) -> String {
 }
 
 /// `calltray history`'s table: one line per call, newest first, in the local time zone.
-pub fn history_table<Tz: TimeZone>(rows: &[crate::history::CallRow], tz: &Tz) -> String
+pub fn history_table<Tz: TimeZone>(
+    rows: &[crate::history::CallRow],
+    tz: &Tz,
+    lang: Language,
+) -> String
 where
     Tz::Offset: std::fmt::Display,
 {
+    // Columns are padded by characters, so French accents do not shift them.
+    let pad = |text: &str, width: usize| {
+        let n = text.chars().count();
+        format!("{text}{}", " ".repeat(width.saturating_sub(n)))
+    };
     let mut out = format!(
-        "{:<16}  {:<8}  {:<5}  {:<20}  {}\n",
-        "when", "way", "ext", "number", "outcome"
+        "{}  {}  {}  {}  {}\n",
+        pad(&tr!(lang, "history-when"), 19),
+        pad(&tr!(lang, "history-way"), 8),
+        pad(&tr!(lang, "history-extension"), 5),
+        pad(&tr!(lang, "history-number"), 20),
+        tr!(lang, "history-outcome")
     );
     for row in rows {
-        let when = row.first_seen.with_timezone(tz).format("%Y-%m-%d %H:%M");
+        let when = lang.date_time(&row.first_seen.with_timezone(tz));
         let way = if row.direction == "outgoing" {
-            "out"
+            tr!(lang, "history-out")
         } else {
-            "in"
+            tr!(lang, "history-in")
         };
         let outcome = match (row.state, row.duration) {
-            ("missed", _) => "missed".to_string(),
-            ("unanswered", _) => "no answer".to_string(),
-            ("ringing", _) => "ringing".to_string(),
-            ("in_call", _) => "in call".to_string(),
-            (_, Some(d)) => format_duration(d),
-            (_, None) => "answered".to_string(),
+            ("missed", _) => tr!(lang, "outcome-missed"),
+            ("unanswered", _) => tr!(lang, "outcome-no-answer"),
+            ("ringing", _) => tr!(lang, "history-ringing"),
+            ("in_call", _) => tr!(lang, "history-in-call"),
+            (_, Some(d)) => lang.duration(d),
+            (_, None) => tr!(lang, "history-answered"),
         };
-        let party = clean(&number::display(&row.party));
+        let party = number_text(&row.party, lang);
         let ext = clean(&row.extension);
         out.push_str(&format!(
-            "{when:<16}  {way:<8}  {ext:<5}  {party:<20}  {outcome}\n"
+            "{}  {}  {}  {}  {outcome}\n",
+            pad(&when, 19),
+            pad(&way, 8),
+            pad(&ext, 5),
+            pad(&party, 20)
         ));
     }
     if rows.is_empty() {
-        out.push_str("(no calls)\n");
+        out.push_str(&tr!(lang, "history-none"));
+        out.push('\n');
     }
     out
 }
@@ -463,23 +525,11 @@ mod tests {
         )
     }
 
+    const EN: Language = Language::English;
+    const FR: Language = Language::French;
+
     const IN: &str = "callid=C&type=incoming&caller=15145551212&callee=100";
     const OUT: &str = "callid=D&type=outgoing&caller=100&callee=4165550000";
-
-    #[test]
-    fn durations() {
-        let table = [
-            (0u64, "0:00"),
-            (5, "0:05"),
-            (300, "5:00"),
-            (3599, "59:59"),
-            (3600, "1:00:00"),
-            (3725, "1:02:05"),
-        ];
-        for (secs, want) in table {
-            assert_eq!(format_duration(secs), want);
-        }
-    }
 
     #[test]
     fn toasts_walk_an_incoming_call() {
@@ -488,12 +538,17 @@ mod tests {
         let ring = toast_for(
             &apply(&mut tr, EventKind::Initiated, IN, 0).unwrap(),
             &prefs,
+            EN,
         );
         let c = ring.content.as_ref().unwrap();
         assert_eq!(c.summary, "Incoming call");
         assert_eq!(c.body, "(514) 555-1212\nto ext 100");
         assert!(c.sticky && !ring.last);
-        let ans = toast_for(&apply(&mut tr, EventKind::Answered, IN, 2).unwrap(), &prefs);
+        let ans = toast_for(
+            &apply(&mut tr, EventKind::Answered, IN, 2).unwrap(),
+            &prefs,
+            EN,
+        );
         assert_eq!(ans.content.unwrap().summary, "Call answered");
         let end = toast_for(
             &apply(
@@ -504,6 +559,7 @@ mod tests {
             )
             .unwrap(),
             &prefs,
+            EN,
         );
         assert_eq!(
             end.content.as_ref().unwrap().summary,
@@ -521,6 +577,7 @@ mod tests {
         let missed = toast_for(
             &apply(&mut tr, EventKind::Ended, &format!("{IN}&duration=0"), 20).unwrap(),
             &prefs,
+            EN,
         );
         let c = missed.content.unwrap();
         assert_eq!((c.summary.as_str(), c.sticky), ("Missed call", true));
@@ -528,16 +585,19 @@ mod tests {
         let dial = toast_for(
             &apply(&mut tr, EventKind::Initiated, OUT, 30).unwrap(),
             &prefs,
+            EN,
         );
         assert_eq!(dial.content, None);
         let ans = toast_for(
             &apply(&mut tr, EventKind::Answered, OUT, 31).unwrap(),
             &prefs,
+            EN,
         );
         assert_eq!(ans.content, None);
         let end = toast_for(
             &apply(&mut tr, EventKind::Ended, &format!("{OUT}&duration=61"), 92).unwrap(),
             &prefs,
+            EN,
         );
         let c = end.content.unwrap();
         assert_eq!(c.summary, "Call ended · 1:01");
@@ -554,6 +614,7 @@ mod tests {
         let ring = toast_for(
             &apply(&mut tr, EventKind::Initiated, IN, 0).unwrap(),
             &prefs,
+            EN,
         );
         assert_eq!(ring.content, None);
     }
@@ -572,7 +633,7 @@ mod tests {
     #[test]
     fn tray_walks_a_call() {
         let mut tr = CallTracker::new(Duration::from_secs(120), 10);
-        let idle = tray_view(&tr, &up(), t(0), &tz());
+        let idle = tray_view(&tr, &up(), t(0), &tz(), EN);
         assert_eq!(
             (idle.icon, idle.status.as_str()),
             (TrayIcon::Idle, "Listening on 127.0.0.1:8765")
@@ -583,19 +644,20 @@ mod tests {
             &ListenerNote::Down("out of\u{7}files".into()),
             t(0),
             &tz(),
+            EN,
         );
         assert_eq!(down.status, "Not receiving calls: restarting the listener");
         assert_eq!(down.tooltip, "calltray · not receiving calls: out offiles");
 
         apply(&mut tr, EventKind::Initiated, IN, 0);
-        let v = tray_view(&tr, &up(), t(1), &tz());
+        let v = tray_view(&tr, &up(), t(1), &tz(), EN);
         assert_eq!(
             (v.icon, v.status.as_str(), v.ticking),
             (TrayIcon::Ringing, "Ringing: (514) 555-1212", false)
         );
 
         apply(&mut tr, EventKind::Answered, IN, 2);
-        let v = tray_view(&tr, &up(), t(153), &tz());
+        let v = tray_view(&tr, &up(), t(153), &tz(), EN);
         assert_eq!(
             (v.icon, v.status.as_str(), v.ticking),
             (TrayIcon::InCall, "In call with (514) 555-1212 · 2:31", true)
@@ -607,7 +669,7 @@ mod tests {
             &format!("{IN}&duration=300"),
             302,
         );
-        let v = tray_view(&tr, &up(), t(303), &tz());
+        let v = tray_view(&tr, &up(), t(303), &tz(), EN);
         assert_eq!(
             (v.icon, v.status.as_str(), v.ticking),
             (TrayIcon::Idle, "Last call: (514) 555-1212 · 5:00", false)
@@ -616,7 +678,7 @@ mod tests {
         assert_eq!(
             v.recent,
             vec![RecentCall {
-                label: "03:00 · from (514) 555-1212 · 5:00".into(),
+                label: "3:00 AM · from (514) 555-1212 · 5:00".into(),
                 number: "5145551212".into(),
                 extension: "100".into(),
             }]
@@ -628,7 +690,7 @@ mod tests {
         let mut tr = CallTracker::new(Duration::from_secs(120), 10);
         apply(&mut tr, EventKind::Initiated, IN, 0);
         tr.expire(t(200));
-        let v = tray_view(&tr, &up(), t(200), &tz());
+        let v = tray_view(&tr, &up(), t(200), &tz(), EN);
         assert_eq!(v.icon, TrayIcon::Missed);
         assert_eq!(v.unseen_missed, 1);
         assert!(
@@ -638,6 +700,91 @@ mod tests {
         );
         assert!(v.tooltip.contains("1 missed call"));
         tr.mark_seen();
-        assert_eq!(tray_view(&tr, &up(), t(200), &tz()).icon, TrayIcon::Idle);
+        assert_eq!(
+            tray_view(&tr, &up(), t(200), &tz(), EN).icon,
+            TrayIcon::Idle
+        );
+    }
+
+    #[test]
+    fn a_call_in_french() {
+        let prefs = NotifyPrefs::default();
+        let mut tr = CallTracker::new(Duration::from_secs(120), 10);
+        let ring = toast_for(
+            &apply(&mut tr, EventKind::Initiated, IN, 0).unwrap(),
+            &prefs,
+            FR,
+        );
+        let c = ring.content.unwrap();
+        assert_eq!(c.summary, "Appel entrant");
+        assert_eq!(c.body, "(514) 555-1212\npour le poste 100");
+        assert_eq!(
+            tray_view(&tr, &up(), t(1), &tz(), FR).status,
+            "Sonnerie : (514) 555-1212"
+        );
+        apply(&mut tr, EventKind::Answered, IN, 2);
+        assert_eq!(
+            tray_view(&tr, &up(), t(153), &tz(), FR).status,
+            "En appel avec (514) 555-1212 · 2 min 31 s"
+        );
+        let end = toast_for(
+            &apply(
+                &mut tr,
+                EventKind::Ended,
+                &format!("{IN}&duration=3725"),
+                3727,
+            )
+            .unwrap(),
+            &prefs,
+            FR,
+        );
+        assert_eq!(
+            end.content.unwrap().summary,
+            "Appel terminé · 1 h 02 min 05 s"
+        );
+        let v = tray_view(&tr, &up(), t(3728), &tz(), FR);
+        assert_eq!(v.status, "Dernier appel : (514) 555-1212 · 1 h 02 min 05 s");
+        assert_eq!(
+            v.recent[0].label,
+            "3 h 00 · de (514) 555-1212 · 1 h 02 min 05 s"
+        );
+        assert_eq!(
+            (v.words.quit.as_str(), v.words.call_back.as_str()),
+            ("Quitter", "Rappeler")
+        );
+
+        // A missed outgoing call, and the menu line that counts missed calls.
+        apply(&mut tr, EventKind::Initiated, OUT, 4000);
+        let none = toast_for(
+            &apply(
+                &mut tr,
+                EventKind::Ended,
+                &format!("{OUT}&duration=0"),
+                4010,
+            )
+            .unwrap(),
+            &prefs,
+            FR,
+        );
+        assert_eq!(none.content.unwrap().summary, "Pas de réponse");
+        let mut tr = CallTracker::new(Duration::from_secs(120), 10);
+        apply(&mut tr, EventKind::Initiated, IN, 0);
+        tr.expire(t(200));
+        let v = tray_view(&tr, &up(), t(200), &tz(), FR);
+        assert_eq!(v.words.mark_seen, "Marquer 1 appel manqué comme vu");
+        assert!(v.tooltip.ends_with("\n1 appel manqué"), "{}", v.tooltip);
+        assert_eq!(
+            missed_while_away(2, FR).content.unwrap().summary,
+            "2 appels manqués pendant votre absence"
+        );
+    }
+
+    #[test]
+    fn numbers_without_digits_or_with_few_are_named_in_each_language() {
+        assert_eq!(number_text("", EN), "Unknown number");
+        assert_eq!(number_text("  ", FR), "Numéro inconnu");
+        assert_eq!(number_text("100", EN), "ext 100");
+        assert_eq!(number_text("100", FR), "poste 100");
+        assert_eq!(number_text("anonymous", FR), "anonymous");
     }
 }

@@ -8,7 +8,9 @@
 
 use crate::agent::AgentMsg;
 use crate::config::Config;
+use crate::language::Language;
 use crate::listener::{Listener, ListenerNote};
+use crate::tr;
 use crate::view;
 use notify::event::{AccessKind, AccessMode, EventKind};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
@@ -111,6 +113,11 @@ impl Watched {
         if self.last_read.as_deref() == Some(bytes.as_slice()) {
             return;
         }
+        // The language to answer in: the new file's, even when it has a mistake elsewhere.
+        let lang = std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(crate::config::language_hint)
+            .unwrap_or(self.applied.language);
         self.last_read = Some(bytes);
         let outcome = match Config::load(&self.path) {
             // Comments and spacing only: nothing to apply or to say.
@@ -128,10 +135,10 @@ impl Watched {
             }
             Err(e) => Outcome::Rejected {
                 log: e.to_string(),
-                toast: e.line_first(),
+                toast: e.line_first(lang),
             },
         };
-        report(&outcome, agent);
+        report(&outcome, lang, agent);
     }
 }
 
@@ -140,40 +147,47 @@ fn apply(config: &Arc<Config>, listener: &Listener, agent: &SyncSender<AgentMsg>
     let before = listener.address();
     let rebind = listener.reconfigure(Arc::clone(config));
     let _ = agent.send(AgentMsg::Reload(Arc::clone(config)));
+    crate::language::set_current(config.language);
+    let lang = config.language;
     let extensions = config.extensions.join(", ");
     match rebind {
         Ok(address) => {
             if address != before {
                 let _ = agent.send(AgentMsg::Listener(ListenerNote::Up(address)));
             }
-            Outcome::Applied(format!(
-                "Listening on {address} for extension(s) {extensions}."
+            Outcome::Applied(tr!(
+                lang,
+                "settings-listening",
+                address = address.to_string(),
+                count = config.extensions.len(),
+                extensions = extensions
             ))
         }
-        Err(e) => Outcome::PartlyApplied(format!("{e}. Still listening on {before}.")),
+        Err(e) => Outcome::PartlyApplied(tr!(
+            lang,
+            "settings-still-listening",
+            error = e.to_string(),
+            address = before.to_string()
+        )),
     }
 }
 
-fn report(outcome: &Outcome, agent: &SyncSender<AgentMsg>) {
+fn report(outcome: &Outcome, lang: Language, agent: &SyncSender<AgentMsg>) {
     let toast = match outcome {
         Outcome::Applied(what) => {
             tracing::info!("config reloaded: {what}");
-            view::notice("config", "calltray settings applied", what)
+            view::notice("config", &tr!(lang, "settings-applied"), what)
         }
         Outcome::PartlyApplied(what) => {
             tracing::warn!("config reloaded, but {what}");
-            view::notice(
-                "config",
-                "calltray settings applied, but not the address",
-                what,
-            )
+            view::notice("config", &tr!(lang, "settings-applied-not-address"), what)
         }
         Outcome::Rejected { log, toast } => {
             tracing::warn!("config not applied, keeping the previous settings: {log}");
             view::notice(
                 "config",
-                "calltray settings not applied",
-                &format!("{toast}\nThe previous settings stay in use until the file is fixed."),
+                &tr!(lang, "settings-not-applied"),
+                &format!("{toast}\n{}", tr!(lang, "settings-previous-stay")),
             )
         }
     };

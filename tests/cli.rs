@@ -722,3 +722,57 @@ fn secret_new_writes_a_secret_and_prints_its_urls() {
     );
     assert_eq!(again.matches("secret =").count(), 1, "{again}");
 }
+
+/// `language = "fr"` makes the commands speak French, a mistake in the file included; with
+/// no `language`, a French session locale does the same.
+#[test]
+fn commands_and_config_errors_speak_the_chosen_language() {
+    let session = Session::start();
+    let config = session.dir().join("fr.toml");
+    std::fs::write(
+        &config,
+        "language = \"fr\"\nextensions = [\"100\", \"101\"]\n[listen]\naddress = \"127.0.0.1:8765\"\n",
+    )
+    .expect("writing the config");
+    let path = config.to_str().expect("a UTF-8 path");
+    let check = run(&session, "check-fr", &["check", "--config", path]);
+    check.assert_success("check in French");
+    assert!(
+        check.stdout.contains("postes : 100, 101")
+            && check.stdout.contains("à l’écoute sur : 127.0.0.1:8765")
+            && check.stdout.contains("Adresses de rappel"),
+        "{}",
+        check.show()
+    );
+
+    std::fs::write(
+        &config,
+        "language = \"fr\"\nextensions = [\"100\"]\nring_timeout = 2\n",
+    )
+    .expect("writing the config");
+    let bad = run(&session, "check-fr-bad", &["check", "--config", path]);
+    bad.assert_failure("check of a bad config in French");
+    assert!(
+        bad.stderr.contains(&format!(
+            "calltray : {path}, ligne 3, clé `ring_timeout` : "
+        )),
+        "{}",
+        bad.show()
+    );
+
+    // No `language`: the session's locale decides.
+    std::fs::write(&config, "extensions = [\"100\"]\n").expect("writing the config");
+    let mut cmd = session.command(env!("CARGO_BIN_EXE_calltray"));
+    cmd.args(["history", "--config", path])
+        .env("LANG", "fr_CA.UTF-8");
+    let mut process = session.spawn("history-fr", cmd);
+    let status = process
+        .wait_exit(DEFAULT_TIMEOUT)
+        .expect("history finishes");
+    assert!(status.success(), "{}", process.stderr());
+    assert!(
+        process.stdout().starts_with("Aucun appel enregistré"),
+        "{}",
+        process.stdout()
+    );
+}

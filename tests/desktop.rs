@@ -544,3 +544,97 @@ fn call_back_asks_ubity_to_ring_my_phone_and_says_how_it_went() {
         "the API key reached the log"
     );
 }
+
+/// A desk in Québec: the session's locale is French, so the toasts and the whole menu are in
+/// French; switching `language` in the config turns the menu to English while it runs.
+#[test]
+fn a_french_desktop_gets_french_toasts_and_menu_and_a_config_edit_switches_language() {
+    let session = Session::start();
+    let notifications = NotificationServer::start(&session);
+    let watcher = StatusNotifierWatcher::start(&session);
+    let french = [("LANG", std::ffi::OsString::from("fr_CA.UTF-8"))];
+    let agent = Agent::start_with_env(&session, TEST_CONFIG, &[], &french);
+    let item = watcher
+        .wait_for_item(DEFAULT_TIMEOUT)
+        .expect("calltray registers a tray item");
+    let tray = TrayClient::new(&session);
+    let address = agent.base.trim_start_matches("http://").to_string();
+    let menu = tray
+        .wait_for_menu(
+            &item,
+            |m| m.find_label(&format!("À l’écoute sur {address}")).is_some(),
+            DEFAULT_TIMEOUT,
+        )
+        .expect("a French status line");
+    for label in [
+        "Appels récents",
+        "Ne pas déranger",
+        "Ouvrir le fichier de configuration",
+        "Quitter",
+    ] {
+        assert!(
+            menu.find_label(label).is_some(),
+            "{label}:\n{}",
+            menu.pretty()
+        );
+    }
+
+    assert_eq!(agent.get(&format!("/init?callid=F1&{FROM}")).0, 200);
+    let ringing = notifications
+        .wait_for_summary("Appel entrant", DEFAULT_TIMEOUT)
+        .expect("a French ringing toast");
+    assert_eq!(ringing.body, "(514) 555-1212\npour le poste 100");
+    assert_eq!(agent.get(&format!("/answered?callid=F1&{FROM}")).0, 200);
+    assert_eq!(
+        agent.get(&format!("/ended?callid=F1&{FROM}&duration=65")).0,
+        200
+    );
+    notifications
+        .wait_for_summary("Appel terminé · 1 min 05 s", DEFAULT_TIMEOUT)
+        .expect("a French ended toast with the duration written the Québec way");
+    let menu = tray
+        .wait_for_menu(
+            &item,
+            |m| {
+                m.find_label("Dernier appel : (514) 555-1212 · 1 min 05 s")
+                    .is_some()
+            },
+            DEFAULT_TIMEOUT,
+        )
+        .expect("a French last-call line");
+    let recent = menu.find_label("Appels récents").expect("recent calls");
+    let entry = recent
+        .find(|l| l.ends_with(" · de (514) 555-1212 · 1 min 05 s"))
+        .unwrap_or_else(|| panic!("the call, in French:\n{}", menu.pretty()));
+    assert!(
+        entry.text().contains(" h "),
+        "a Québec time: {}",
+        entry.text()
+    );
+    assert_eq!(entry.labels(), vec!["Copier le numéro"]);
+
+    // The user prefers English: the menu follows the edit, calls and all.
+    std::fs::write(
+        &agent.config_path,
+        format!("language = \"en\"\n{TEST_CONFIG}"),
+    )
+    .expect("editing the config");
+    notifications
+        .wait_for_summary("calltray settings applied", DEFAULT_TIMEOUT)
+        .expect("the edit is applied, and said so in English");
+    let menu = tray
+        .wait_for_menu(
+            &item,
+            |m| m.find_label("Quit").is_some() && m.find_label("Recent calls").is_some(),
+            DEFAULT_TIMEOUT,
+        )
+        .expect("an English menu after the edit");
+    let recent = menu.find_label("Recent calls").expect("recent calls");
+    assert!(
+        recent
+            .find(|l| l.ends_with(" · from (514) 555-1212 · 1:05"))
+            .is_some(),
+        "{}",
+        menu.pretty()
+    );
+}

@@ -51,7 +51,7 @@ fn wait_until_watching(agent: &Agent, notes: &NotificationServer) {
             &config(&format!(r#"["100", "101", "{marker}"]"#), "", ""),
         );
         let applied = format!(
-            "config reloaded: Listening on {} for extension(s) 100, 101, {marker}.",
+            "config reloaded: Listening on {} for extensions 100, 101, {marker}.",
             address(agent)
         );
         let attempt_deadline = deadline.min(Instant::now() + Duration::from_secs(3));
@@ -336,7 +336,7 @@ fn an_added_extension_is_watched_after_the_edit() {
     assert_accepted(&agent, "BEFORE100", "100");
 
     let outcome = edit(&agent, &notes, &config(r#"["100", "101", "102"]"#, "", ""));
-    let listening = format!("Listening on {} for extension(s)", address(&agent));
+    let listening = format!("Listening on {} for extensions", address(&agent));
     outcome.assert(APPLIED, &[&format!("{listening} 100, 101, 102.")]);
     outcome.assert_toast_mentions(&[&listening]);
 
@@ -347,7 +347,9 @@ fn an_added_extension_is_watched_after_the_edit() {
 
     // Taking extensions out works the same way.
     let outcome = edit(&agent, &notes, &config(r#"["102"]"#, "", ""));
-    outcome.assert(APPLIED, &[&format!("{listening} 102.")]);
+    // One extension is written in the singular.
+    let listening_one = format!("Listening on {} for extension 102.", address(&agent));
+    outcome.assert(APPLIED, &[&listening_one]);
     assert_ignored(&agent, "GONE100", "100");
     assert_ignored(&agent, "GONE101", "101");
     assert_accepted(&agent, "STILL102", "102");
@@ -375,7 +377,7 @@ fn an_invalid_edit_changes_nothing_until_it_is_fixed() {
     // Fixing the file applies it.
     let fixed = config(r#"["100", "101", "102"]"#, "ring_timeout = 60", "");
     let outcome = edit(&agent, &notes, &fixed);
-    outcome.assert(APPLIED, &["extension(s) 100, 101, 102."]);
+    outcome.assert(APPLIED, &["extensions 100, 101, 102."]);
     assert_accepted(&agent, "FIXED102", "102");
     wait_incoming_toast(&notes, &agent, "102");
 }
@@ -464,7 +466,7 @@ fn a_save_by_renaming_a_new_file_over_the_config_is_applied() {
             &config(r#"["100", "101", "102"]"#, "", ""),
         )
     });
-    outcome.assert(APPLIED, &["extension(s) 100, 101, 102."]);
+    outcome.assert(APPLIED, &["extensions 100, 101, 102."]);
     assert_accepted(&agent, "RENAMED102", "102");
     wait_incoming_toast(&notes, &agent, "102");
 
@@ -473,12 +475,12 @@ fn a_save_by_renaming_a_new_file_over_the_config_is_applied() {
     let outcome = edit_with(&agent, &notes, || {
         save_by_rename(&agent.config_path, &config(r#"["103"]"#, "", ""))
     });
-    outcome.assert(APPLIED, &["extension(s) 103."]);
+    outcome.assert(APPLIED, &["extension 103."]);
     assert_ignored(&agent, "RENAMED2_102", "102");
     assert_accepted(&agent, "RENAMED2_103", "103");
 
     let outcome = edit(&agent, &notes, &config(r#"["104"]"#, "", ""));
-    outcome.assert(APPLIED, &["extension(s) 104."]);
+    outcome.assert(APPLIED, &["extension 104."]);
     assert_accepted(&agent, "WRITTEN104", "104");
 
     // A broken file renamed over the config is refused like a broken write.
@@ -502,7 +504,7 @@ fn a_new_address_is_listened_on_and_the_old_one_closed() {
     let new = format!("127.0.0.1:{}", free_port());
     let text = config(r#"["100", "101", "102"]"#, "", "").replace("127.0.0.1:0", &new);
     let outcome = edit(&agent, &notes, &text);
-    let listening = format!("Listening on {new} for extension(s)");
+    let listening = format!("Listening on {new} for extensions");
     outcome.assert(APPLIED, &[&format!("{listening} 100, 101, 102.")]);
     outcome.assert_toast_mentions(&[&listening]);
 
@@ -554,7 +556,7 @@ fn a_busy_address_is_not_taken_but_the_rest_applies() {
 
     // Going back to the previous file undoes the edit, although its address never applied.
     let outcome = edit(&agent, &notes, &config(r#"["100", "101"]"#, "", ""));
-    outcome.assert(APPLIED, &["extension(s) 100, 101."]);
+    outcome.assert(APPLIED, &["extensions 100, 101."]);
     assert_ignored(&agent, "BACK102", "102");
 
     // Once the port is free, the next edit takes it.
@@ -563,7 +565,7 @@ fn a_busy_address_is_not_taken_but_the_rest_applies() {
     outcome.assert(
         APPLIED,
         &[&format!(
-            "Listening on {busy} for extension(s) 100, 101, 103."
+            "Listening on {busy} for extensions 100, 101, 103."
         )],
     );
     assert_healthy(&busy);
@@ -579,7 +581,7 @@ fn notify_switches_and_the_ring_timeout_apply_live() {
     // longer than any wait here).
     let text = config(r#"["100"]"#, "ring_timeout = 5", "")
         + "\n[notify]\nincoming_ringing = false\nmissed = true\n";
-    edit(&agent, &notes, &text).assert(APPLIED, &["extension(s) 100."]);
+    edit(&agent, &notes, &text).assert(APPLIED, &["extension 100."]);
 
     assert_accepted(&agent, "QUIET1", "100");
     let calls = notes
@@ -617,7 +619,7 @@ fn a_new_secret_and_paths_apply_live() {
         "",
         &format!("secret = \"{secret}\"\ninitiated_path = \"/ring\""),
     );
-    edit(&agent, &notes, &text).assert(APPLIED, &["extension(s) 100."]);
+    edit(&agent, &notes, &text).assert(APPLIED, &["extension 100."]);
 
     let query = "callid=SECRET1&type=incoming&caller=5145551212&callee=100";
     for refused in [
@@ -665,7 +667,7 @@ fn settings_toasts_say_all_that_the_log_says() {
     check(
         &outcome,
         &[&format!(
-            "Listening on {old} for extension(s) 100, 101, 102, 103, 104."
+            "Listening on {old} for extensions 100, 101, 102, 103, 104."
         )],
     );
 

@@ -20,11 +20,10 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(20);
 /// Variables passed through from the test process by [`Session::command`]; everything else is
 /// dropped so that nothing of the real desktop (WAYLAND_DISPLAY, XAUTHORITY, the real bus...)
 /// leaks into the program under test.
+/// The locale is not among them: calltray speaks the desktop's language, so each test says
+/// which one it runs in (English, unless it passes `LANG`).
 const PASSED_THROUGH: &[&str] = &[
     "PATH",
-    "LANG",
-    "LC_ALL",
-    "LC_CTYPE",
     "LD_LIBRARY_PATH",
     "RUST_BACKTRACE",
     "RUST_LOG",
@@ -280,6 +279,7 @@ impl Session {
             ("NO_AT_BRIDGE".into(), "1".into()),
             ("GSETTINGS_BACKEND".into(), "memory".into()),
             ("GIO_USE_VFS".into(), "local".into()),
+            ("LANG".into(), "C.UTF-8".into()),
         ]
     }
 
