@@ -638,3 +638,57 @@ fn a_french_desktop_gets_french_toasts_and_menu_and_a_config_edit_switches_langu
         menu.pretty()
     );
 }
+
+/// A desk where the panel and the notification service start after calltray (a slow login):
+/// calls taken meanwhile are still answered and tracked, and once both arrive the tray item
+/// registers and the next call notifies.
+#[test]
+fn no_tray_host_and_no_notification_service_at_start_then_both_arrive() {
+    let session = Session::start();
+    let agent = Agent::start(&session, TEST_CONFIG, &[]);
+    assert_eq!(agent.get(&format!("/init?callid=E1&{FROM}")).0, 200);
+    assert_eq!(
+        agent.get(&format!("/ended?callid=E1&{FROM}&duration=0")).0,
+        200
+    );
+
+    let service = NotificationServer::start(&session);
+    let host = StatusNotifierWatcher::start(&session);
+    let item = host
+        .wait_for_item(DEFAULT_TIMEOUT)
+        .expect("the tray item registers once a host is there");
+    let tray = TrayClient::new(&session);
+    let menu = tray
+        .wait_for_menu(
+            &item,
+            |m| m.find_label("Recent calls").is_some(),
+            DEFAULT_TIMEOUT,
+        )
+        .expect("a menu");
+    let recent = menu.find_label("Recent calls").expect("recent calls");
+    assert!(
+        recent
+            .find(|l| l.ends_with(" · from (514) 555-1212 · missed"))
+            .is_some(),
+        "the call taken before the host came is listed:\n{}",
+        menu.pretty()
+    );
+
+    assert_eq!(
+        agent
+            .get("/init?callid=E2&type=incoming&caller=4165550000&callee=100")
+            .0,
+        200
+    );
+    service
+        .wait_for(
+            |calls| calls.iter().any(|n| n.body.starts_with("(416) 555-0000")),
+            DEFAULT_TIMEOUT,
+        )
+        .expect("the next call rings on the service that arrived late");
+    assert!(
+        !agent.process.logs().contains("panicked"),
+        "{}",
+        agent.process.logs()
+    );
+}
