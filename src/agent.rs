@@ -9,10 +9,12 @@ use crate::config::{Config, OpenOn};
 use crate::crm;
 use crate::event::CallEvent;
 use crate::event::Direction;
+use crate::extensions::{self, ExtensionNames};
 use crate::flood::ToastGate;
 use crate::history;
 use crate::language::Language;
 use crate::listener::ListenerNote;
+use crate::names::Names;
 use crate::notifier::NotifierMsg;
 use crate::tracker::{CallState, CallTracker, Outcome, Step, Time, Update};
 use crate::view::{self, Toast, TrayView};
@@ -35,8 +37,10 @@ pub enum AgentMsg {
     CallBack { number: String, extension: String },
     /// The listener went down or came back.
     Listener(ListenerNote),
-    /// The config file changed and passed its checks.
-    Reload(Arc<Config>),
+    /// The config file changed and passed its checks; the names are read from its contacts.
+    Reload(Arc<Config>, Box<Names>),
+    /// Ubity's extension names, fetched again.
+    ExtensionNames(ExtensionNames),
     /// A message for the user about calltray itself (a config edit that was not applied).
     Tell(Toast),
     /// Stop the loop (Quit in the menu, or a termination signal).
@@ -63,11 +67,14 @@ pub struct Outputs {
     pub open_url: Option<Box<dyn Fn(String) + Send>>,
     /// The tray, when there is one: called with every new view.
     pub tray: Option<Box<dyn FnMut(TrayView) + Send>>,
+    /// Fetches Ubity's extension names in the background, when there is an API key.
+    pub extension_names: Option<extensions::Refresher>,
 }
 
 /// Runs the core loop until [`AgentMsg::Quit`] or until every sender is gone.
 pub fn run(
     mut config: Arc<Config>,
+    mut names: Names,
     listening: SocketAddr,
     replay: Replay,
     inbox: Receiver<AgentMsg>,
@@ -77,11 +84,11 @@ pub fn run(
     // Calls from before a restart come back silently: no toast for what was already shown.
     for (event, at) in &replay.events {
         if let Some(update) = tracker.apply(event, *at) {
-            save(&update, &out);
+            save(&update, &names, &out);
         }
     }
     for update in tracker.expire(Utc::now()) {
-        save(&update, &out);
+        save(&update, &names, &out);
     }
     tracker.restore_unseen(replay.seen_at);
     let mut listener = ListenerNote::Up(listening);
@@ -95,8 +102,9 @@ pub fn run(
             let _ = out.toasts.send(NotifierMsg::Show(summary));
         }
         let lang = config.language;
-        let view_now =
-            |tracker: &CallTracker| view::tray_view(tracker, &listener, Utc::now(), &tz, lang);
+        let view_now = |tracker: &CallTracker| {
+            view::tray_view(tracker, &listener, Utc::now(), &tz, lang, &names)
+        };
         if let Some(tray) = out.tray.as_mut() {
             let mut v = view_now(&tracker);
             v.call_back = config.ubity.is_some();
@@ -119,7 +127,7 @@ pub fn run(
             Ok(AgentMsg::Event(event, at)) => {
                 tracing::debug!(%event, "event");
                 if let Some(update) = tracker.apply(&event, at) {
-                    announce(&update, &config, &mut gate, &out, &mut away);
+                    announce(&update, &config, &names, &mut gate, &out, &mut away);
                 }
             }
             Ok(AgentMsg::MarkSeen) => {
@@ -133,19 +141,27 @@ pub fn run(
             Ok(AgentMsg::CallBack { number, extension }) => match &config.ubity {
                 Some(api) => {
                     let toasts = out.toasts.clone();
-                    crate::dial::spawn(api.clone(), extension, number, lang, move |toast| {
+                    let shown = names.party_text(&number, lang);
+                    crate::dial::spawn(api.clone(), extension, number, shown, lang, move |toast| {
                         let _ = toasts.send(NotifierMsg::Show(toast));
                     });
                 }
                 None => tracing::warn!("Call back clicked, but [ubity] api_key is not set"),
             },
-            Ok(AgentMsg::Reload(new)) => {
+            Ok(AgentMsg::Reload(new, new_names)) => {
                 tracker.set_ring_timeout(new.ring_timeout);
+                if let Some(refresher) = &out.extension_names
+                    && new.ubity != config.ubity
+                {
+                    refresher.set_api(new.ubity.clone());
+                }
+                names = *new_names;
                 if let Some(history) = &out.history {
                     history.send(history::Write::Retention(new.history));
                 }
                 config = new;
             }
+            Ok(AgentMsg::ExtensionNames(fresh)) => names.set_extensions(fresh),
             Ok(AgentMsg::Tell(toast)) => {
                 let _ = out.toasts.send(NotifierMsg::Show(toast));
             }
@@ -157,7 +173,7 @@ pub fn run(
         }
         let now = Utc::now();
         for update in tracker.expire(now) {
-            announce(&update, &config, &mut gate, &out, &mut away);
+            announce(&update, &config, &names, &mut gate, &out, &mut away);
         }
         if let Some(summary) = gate.tick(now, config.language) {
             if let Some(content) = &summary.content {
@@ -193,7 +209,7 @@ fn earliest<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
 }
 
 /// Opens the user's CRM on an incoming call, once, at the moment the config says.
-fn screen_pop(update: &Update, config: &Config, out: &Outputs) {
+fn screen_pop(update: &Update, config: &Config, names: &Names, out: &Outputs) {
     let (Some(open), false) = (&out.open_url, config.crm.url.is_empty()) else {
         return;
     };
@@ -205,16 +221,17 @@ fn screen_pop(update: &Update, config: &Config, out: &Outputs) {
     if update.step != wanted || update.call.key.direction != Direction::Incoming {
         return;
     }
-    if let Some(url) = crm::url_for(&config.crm.url, &update.call) {
+    if let Some(url) = crm::url_for(&config.crm.url, &update.call, names) {
         open(url);
     }
 }
 
-/// Saves a call's new state in the history.
-fn save(update: &Update, out: &Outputs) {
+/// Saves a call's new state in the history, with the party's name when one is known.
+fn save(update: &Update, names: &Names, out: &Outputs) {
     if let Some(history) = &out.history {
         history.send(history::Write::Call(
             Box::new(update.call.clone()),
+            names.name_for(&update.call.party).map(str::to_string),
             Utc::now(),
         ));
     }
@@ -245,12 +262,13 @@ impl Away {
 fn announce(
     update: &Update,
     config: &Config,
+    names: &Names,
     gate: &mut ToastGate,
     out: &Outputs,
     away: &mut Away,
 ) {
-    save(update, out);
-    let mut toast = view::toast_for(update, &config.notify, config.language);
+    save(update, names, out);
+    let mut toast = view::toast_for(update, &config.notify, config.language, names);
     if away.was_quiet {
         // No new toast; one already up for this call (it rang before quiet began) goes.
         toast.content = None;
@@ -258,7 +276,7 @@ fn announce(
             away.missed += 1;
         }
     } else {
-        screen_pop(update, config, out);
+        screen_pop(update, config, names, out);
     }
     let admitted = gate.admit(toast, Utc::now());
     // In a flood, the calls whose toasts are held back are logged at debug level only, so

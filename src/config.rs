@@ -40,6 +40,10 @@ pub struct Config {
     /// The language of toasts, the tray and messages: the config's `language`, or the
     /// desktop session's when it says "auto".
     pub language: Language,
+    /// Where numbers without a country code are from (`CA`): how they are read and shown.
+    pub region: rlibphonenumber::Region,
+    /// Contacts files (`.csv`, `.vcf`) to take callers' names from, `~` expanded.
+    pub contacts: Vec<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -173,6 +177,10 @@ struct RawConfig {
     ubity: RawUbity,
     #[serde(default = "default_language")]
     language: String,
+    #[serde(default = "default_region")]
+    region: String,
+    #[serde(default)]
+    contacts: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -205,8 +213,20 @@ fn default_ring_timeout() -> u64 {
     120
 }
 
+fn default_region() -> String {
+    "CA".into()
+}
+
 fn default_language() -> String {
     "auto".into()
+}
+
+/// `~/x` is `x` in the home folder, as a shell would read it; other paths are kept.
+fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), directories::BaseDirs::new()) {
+        (Some(rest), Some(dirs)) => dirs.home_dir().join(rest),
+        _ => PathBuf::from(path),
+    }
 }
 
 /// The language a config file asks for, read leniently: a file with mistakes elsewhere still
@@ -536,8 +556,37 @@ impl Config {
             })?
             .unwrap_or_else(Language::from_system);
 
+        let region = number::region(&raw.region).ok_or_else(|| {
+            locate(
+                Some("region"),
+                None,
+                format!(
+                    "`{}` is not a country code; write the two letters of your country, such as \"CA\" or \"FR\"",
+                    raw.region.escape_debug()
+                ),
+            )
+        })?;
+        let mut contacts = Vec::new();
+        for entry in &raw.contacts {
+            let path = expand_home(entry.trim());
+            let kind = crate::names::Kind::of(&path);
+            if entry.trim().is_empty() || kind.is_none() {
+                return Err(locate(
+                    Some("contacts"),
+                    None,
+                    format!(
+                        "\"{}\" is not a contacts file calltray reads; name .csv or .vcf files",
+                        entry.escape_debug()
+                    ),
+                ));
+            }
+            contacts.push(path);
+        }
+
         Ok(Config {
             language,
+            region,
+            contacts,
             extensions,
             ring_timeout: Duration::from_secs(raw.ring_timeout),
             history: raw.history,

@@ -4,7 +4,8 @@
 //! nothing a caller sends (a number is free text to Ubity) can change the URL's shape: it
 //! can only fill in the blanks the user chose. Only http and https URLs are accepted.
 
-use crate::number;
+use crate::names::Names;
+use crate::number::{self, Party};
 use crate::tracker::Call;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -39,17 +40,26 @@ pub fn check_template(template: &str) -> Result<(), String> {
 }
 
 /// The URL to open for `call`, from a template that passed [`check_template`].
-pub fn url_for(template: &str, call: &Call) -> Option<String> {
-    fill(template, &|name| value(name, call)).ok()
+pub fn url_for(template: &str, call: &Call, names: &Names) -> Option<String> {
+    fill(template, &|name| value(name, call, names)).ok()
 }
 
-fn value(name: &str, call: &Call) -> Option<String> {
+fn value(name: &str, call: &Call, names: &Names) -> Option<String> {
+    let party = number::read(&call.party, names.region);
     Some(match name {
         "number" => call.party.clone(),
-        "e164" => number::e164(&call.party).unwrap_or_else(|| number::normalize(&call.party)),
-        "national" => number::display(&call.party),
-        // No names until contacts come: the placeholder is left empty.
-        "name" => String::new(),
+        "e164" => match party {
+            Party::Phone { e164, .. } => e164,
+            _ => number::normalize(&call.party),
+        },
+        "national" => match party {
+            Party::Phone { display, .. } => display,
+            Party::Extension(digits) => digits,
+            Party::Unknown => String::new(),
+            Party::Text(text) => text,
+        },
+        // Empty when no contact or extension name matches.
+        "name" => names.name_for(&call.party).unwrap_or_default().to_string(),
         "callid" => call.key.callid.clone(),
         "extension" => call.extension.clone(),
         _ => return None,
@@ -112,6 +122,7 @@ mod tests {
         let url = url_for(
             "https://crm.example.com/s?p={e164}&n={national}&raw={number}&id={callid}&x={extension}&who={name}",
             &c,
+            &Names::default(),
         );
         assert_eq!(
             url.as_deref(),
@@ -122,7 +133,12 @@ mod tests {
         // A hostile number fills its blank and nothing else.
         let c = call("1&admin=1#x");
         assert_eq!(
-            url_for("https://crm.example.com/s?p={number}", &c).as_deref(),
+            url_for(
+                "https://crm.example.com/s?p={number}",
+                &c,
+                &Names::default()
+            )
+            .as_deref(),
             Some("https://crm.example.com/s?p=1%26admin%3D1%23x")
         );
     }

@@ -110,13 +110,13 @@ pub fn spawn(
     api: Api,
     extension: String,
     number: String,
+    shown: String,
     lang: Language,
     tell: impl FnOnce(view::Toast) + Send + 'static,
 ) {
     let started = std::thread::Builder::new()
         .name("call-back".into())
         .spawn(move || {
-            let shown = view::number_text(&number, lang);
             let toast = match call_back(&api, &extension, &number) {
                 Ok(()) => {
                     tracing::info!("call back started from extension {extension}");

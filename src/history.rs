@@ -52,6 +52,8 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX calls_by_update ON calls (updated_at);
     CREATE INDEX calls_live ON calls (first_seen) WHERE ended_at IS NULL;
     CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+    // 2: the caller's name as known when the call came (contacts, Ubity's extensions).
+    "ALTER TABLE calls ADD COLUMN name TEXT;",
 ];
 
 /// How far before the tracker's last write the events are replayed at start.
@@ -84,6 +86,8 @@ pub struct CallRow {
     pub direction: &'static str,
     pub extension: String,
     pub party: String,
+    /// The party's name as known at the time of the call.
+    pub name: Option<String>,
     /// `ringing`, `in_call`, `answered`, `missed` or `unanswered`.
     pub state: &'static str,
     pub first_seen: DateTime<Utc>,
@@ -197,15 +201,21 @@ impl History {
     }
 
     /// Writes a call's current state (one row per call, replaced as it changes).
-    pub fn save_call(&mut self, call: &Call, now: Time) -> rusqlite::Result<()> {
+    pub fn save_call(
+        &mut self,
+        call: &Call,
+        name: Option<&str>,
+        now: Time,
+    ) -> rusqlite::Result<()> {
         self.conn
             .prepare_cached(
                 "INSERT INTO calls (callid, direction, extension, party, state, first_seen,
-                                    answered_at, ended_at, duration, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                                    answered_at, ended_at, duration, updated_at, name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (callid, direction) DO UPDATE SET
                     extension = ?3, party = ?4, state = ?5, first_seen = ?6,
-                    answered_at = ?7, ended_at = ?8, duration = ?9, updated_at = ?10",
+                    answered_at = ?7, ended_at = ?8, duration = ?9, updated_at = ?10,
+                    name = coalesce(?11, name)",
             )?
             .execute(params![
                 call.key.callid,
@@ -218,6 +228,7 @@ impl History {
                 call.ended_at.map(ms),
                 call.duration,
                 ms(now),
+                name,
             ])?;
         Ok(())
     }
@@ -391,7 +402,7 @@ impl History {
         let since = filter.since.map(ms).unwrap_or(i64::MIN);
         let mut select = self.conn.prepare(
             "SELECT callid, direction, extension, party, state, first_seen, answered_at,
-                    ended_at, duration
+                    ended_at, duration, name
              FROM calls
              WHERE first_seen >= ?1 AND (?2 = 0 OR state = 'missed')
              ORDER BY first_seen DESC LIMIT ?3",
@@ -413,6 +424,7 @@ impl History {
                     answered_at: r.get::<_, Option<i64>>(6)?.map(from_ms),
                     ended_at: r.get::<_, Option<i64>>(7)?.map(from_ms),
                     duration: r.get(8)?,
+                    name: r.get(9)?,
                 })
             },
         )?;
@@ -434,7 +446,8 @@ enum Msg {
 
 /// What the core loop asks of the history thread.
 pub enum Write {
-    Call(Box<Call>, Time),
+    /// A call's new state, with the party's name when one is known.
+    Call(Box<Call>, Option<String>, Time),
     SeenAt(Time),
     /// The config changed: prune to the new retention.
     Retention(Retention),
@@ -539,7 +552,7 @@ fn serve(history: &mut History, mut keep: Retention, inbox: Receiver<Msg>) {
         }
         for write in writes {
             let result = match write {
-                Write::Call(call, now) => history.save_call(&call, now),
+                Write::Call(call, name, now) => history.save_call(&call, name.as_deref(), now),
                 Write::SeenAt(at) => history.set_seen_at(at),
                 Write::Retention(new) => {
                     if new != keep {
@@ -593,7 +606,7 @@ mod tests {
         h.record(events).expect("record");
         for (e, at) in events {
             if let Some(u) = tracker.apply(e, *at) {
-                h.save_call(&u.call, *at).expect("save");
+                h.save_call(&u.call, None, *at).expect("save");
             }
         }
     }

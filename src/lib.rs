@@ -19,15 +19,18 @@
 
 pub mod agent;
 pub mod config;
+pub mod contacts;
 pub mod crm;
 pub mod dial;
 pub mod event;
+pub mod extensions;
 pub mod flood;
 pub mod framing;
 pub mod guard;
 pub mod history;
 pub mod language;
 pub mod listener;
+pub mod names;
 pub mod notifier;
 pub mod number;
 pub mod params;

@@ -39,6 +39,11 @@ enum Command {
     /// Manage the secret part of the callback URLs.
     #[command(subcommand)]
     Secret(SecretCommand),
+    /// Say whose number this is, and if nobody's, why: how it was read, what was searched.
+    Lookup {
+        /// The number as a callback or a person would write it, such as "514 555-1212".
+        number: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -205,7 +210,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::History(args)) => {
-            print_history(args, lang)?;
+            print_history(args, &path, lang)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Lookup { number }) => {
+            let config = Config::load(&path)?;
+            let names = calltray::names::load(&config, paths::extension_names().as_deref());
+            print!(
+                "{}",
+                calltray::names::lookup_report(
+                    number,
+                    &names,
+                    config.ubity.is_some(),
+                    config.language
+                )
+            );
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Check) => {
@@ -265,7 +284,11 @@ fn open_url(url: String) {
     }
 }
 
-fn print_history(args: &HistoryArgs, lang: Language) -> anyhow::Result<()> {
+fn print_history(
+    args: &HistoryArgs,
+    config: &std::path::Path,
+    lang: Language,
+) -> anyhow::Result<()> {
     use chrono::TimeZone;
     let path = paths::history().context("cannot find your home folder for the call history")?;
     if !path.exists() {
@@ -297,7 +320,14 @@ fn print_history(args: &HistoryArgs, lang: Language) -> anyhow::Result<()> {
         }
         out.flush()?;
     } else {
-        print!("{}", view::history_table(&rows, &view::local(), lang));
+        // Names known now fill in calls recorded before their contact was.
+        let names = Config::load(config)
+            .map(|c| calltray::names::load(&c, paths::extension_names().as_deref()))
+            .unwrap_or_default();
+        print!(
+            "{}",
+            view::history_table(&rows, &view::local(), lang, &names)
+        );
     }
     Ok(())
 }
@@ -351,6 +381,19 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
         config.extensions.len()
     );
     let toasts = notifier::spawn().context("cannot start the notifier thread")?;
+    let extension_cache = paths::extension_names();
+    let names = calltray::names::load(&config, extension_cache.as_deref());
+    let extension_names = match &extension_cache {
+        Some(cache) => {
+            let to_agent = tx.clone();
+            calltray::extensions::spawn(config.ubity.clone(), cache.clone(), move |fresh| {
+                let _ = to_agent.send(AgentMsg::ExtensionNames(fresh));
+            })
+            .map_err(|e| tracing::warn!("extension names will not be refreshed: {e}"))
+            .ok()
+        }
+        None => None,
+    };
     // Without the watcher calltray still works; edits then need a restart.
     let _watcher = watch::spawn(
         path.to_path_buf(),
@@ -374,8 +417,9 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
             history: Some(history),
             open_url: Some(Box::new(open_url)),
             tray: None,
+            extension_names,
         };
-        agent::run(config, listening, replay, rx, outputs);
+        agent::run(config, names, listening, replay, rx, outputs);
         listener.close();
         return Ok(ExitCode::SUCCESS);
     }
@@ -385,6 +429,7 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
         history: Some(history),
         open_url: Some(Box::new(open_url)),
         tray: Some(tray.view_sink()),
+        extension_names,
     };
     let core_config = Arc::clone(&config);
     let core_listener = Arc::clone(&listener);
@@ -392,7 +437,7 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
     std::thread::Builder::new()
         .name("agent".into())
         .spawn(move || {
-            agent::run(core_config, listening, replay, rx, outputs);
+            agent::run(core_config, names, listening, replay, rx, outputs);
             core_listener.close();
             exit_tray();
         })

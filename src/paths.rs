@@ -31,3 +31,8 @@ pub fn state_dir() -> Option<PathBuf> {
             .to_path_buf()
     })
 }
+
+/// The cache of Ubity's extension names.
+pub fn extension_names() -> Option<PathBuf> {
+    data_dir().map(|d| d.join("extension-names.json"))
+}

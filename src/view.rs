@@ -8,7 +8,7 @@
 use crate::config::NotifyPrefs;
 use crate::event::{Direction, is_invisible_format};
 use crate::language::Language;
-use crate::number;
+use crate::names::Names;
 use crate::tr;
 use crate::tracker::{Call, CallKey, CallState, CallTracker, Outcome, Step, Time, Update};
 use chrono::{Local, TimeZone};
@@ -86,7 +86,7 @@ pub fn missed_while_away(count: usize, lang: Language) -> Toast {
 }
 
 /// The toast that announces `update`, following the user's switches.
-pub fn toast_for(update: &Update, prefs: &NotifyPrefs, lang: Language) -> Toast {
+pub fn toast_for(update: &Update, prefs: &NotifyPrefs, lang: Language, names: &Names) -> Toast {
     let call = &update.call;
     let incoming = call.key.direction == Direction::Incoming;
     let (enabled, summary, sticky, icon) = match (update.step, call.state) {
@@ -137,7 +137,7 @@ pub fn toast_for(update: &Update, prefs: &NotifyPrefs, lang: Language) -> Toast 
     };
     let content = enabled.then(|| ToastContent {
         summary,
-        body: toast_body(call, lang),
+        body: toast_body(call, lang, names),
         sticky,
         icon,
     });
@@ -148,27 +148,14 @@ pub fn toast_for(update: &Update, prefs: &NotifyPrefs, lang: Language) -> Toast 
     }
 }
 
-fn toast_body(call: &Call, lang: Language) -> String {
-    let party = markup_escape(&number_text(&call.party, lang));
-    let extension = markup_escape(&number_text(&call.extension, lang));
+fn toast_body(call: &Call, lang: Language, names: &Names) -> String {
+    let party = markup_escape(&names.name_and_number(&call.party, lang));
+    let extension = markup_escape(&names.number_text(&call.extension, lang));
     let second = match call.key.direction {
         Direction::Incoming => tr!(lang, "toast-to-extension", extension = extension),
         Direction::Outgoing => tr!(lang, "toast-from-extension", extension = extension),
     };
     format!("{party}\n{second}")
-}
-
-/// A number as shown: "Unknown number" when none was given, `ext 100` for an extension, the
-/// number formatted for reading otherwise (see [`number::display`]), cleaned.
-pub fn number_text(raw: &str, lang: Language) -> String {
-    let normal = number::normalize(raw);
-    if normal.is_empty() {
-        tr!(lang, "unknown-number")
-    } else if number::is_extension(&normal) {
-        tr!(lang, "extension", number = clean(&normal))
-    } else {
-        clean(&number::display(raw))
-    }
 }
 
 /// Which picture the tray shows.
@@ -259,6 +246,7 @@ pub fn tray_view<Tz: TimeZone>(
     now: Time,
     tz: &Tz,
     lang: Language,
+    names: &Names,
 ) -> TrayView
 where
     Tz::Offset: std::fmt::Display,
@@ -281,7 +269,7 @@ where
     };
 
     let (icon, status) = if let Some(first) = ringing.first() {
-        let (party, more) = (number_text(&first.party, lang), more(ringing.len()));
+        let (party, more) = (names.party_text(&first.party, lang), more(ringing.len()));
         let status = match first.key.direction {
             Direction::Incoming => tr!(lang, "status-ringing", party = party, more = more),
             Direction::Outgoing => tr!(lang, "status-calling", party = party, more = more),
@@ -297,7 +285,7 @@ where
             tr!(
                 lang,
                 "status-in-call",
-                party = number_text(&first.party, lang),
+                party = names.party_text(&first.party, lang),
                 duration = lang.duration(elapsed),
                 more = more(in_call.len())
             ),
@@ -313,7 +301,7 @@ where
             (_, Some(last)) => tr!(
                 lang,
                 "status-last",
-                party = number_text(&last.party, lang),
+                party = names.party_text(&last.party, lang),
                 outcome = outcome_text(last, lang)
             ),
             (ListenerNote::Up(address), None) => {
@@ -340,8 +328,8 @@ where
         .recent()
         .take(RECENT_IN_MENU)
         .map(|c| RecentCall {
-            label: recent_label(c, tz, lang),
-            number: clean(&number::dialable(&c.party)),
+            label: recent_label(c, tz, lang, names),
+            number: names.dialable(&c.party),
             extension: clean(&c.extension),
         })
         .collect();
@@ -373,12 +361,12 @@ fn outcome_text(call: &Call, lang: Language) -> String {
     }
 }
 
-fn recent_label<Tz: TimeZone>(call: &Call, tz: &Tz, lang: Language) -> String
+fn recent_label<Tz: TimeZone>(call: &Call, tz: &Tz, lang: Language, names: &Names) -> String
 where
     Tz::Offset: std::fmt::Display,
 {
     let time = lang.time(&call.first_seen.with_timezone(tz));
-    let party = number_text(&call.party, lang);
+    let party = names.party_text(&call.party, lang);
     let outcome = outcome_text(call, lang);
     match call.key.direction {
         Direction::Incoming => tr!(
@@ -421,6 +409,7 @@ pub fn history_table<Tz: TimeZone>(
     rows: &[crate::history::CallRow],
     tz: &Tz,
     lang: Language,
+    names: &Names,
 ) -> String
 where
     Tz::Offset: std::fmt::Display,
@@ -431,11 +420,12 @@ where
         format!("{text}{}", " ".repeat(width.saturating_sub(n)))
     };
     let mut out = format!(
-        "{}  {}  {}  {}  {}\n",
+        "{}  {}  {}  {}  {}  {}\n",
         pad(&tr!(lang, "history-when"), 19),
         pad(&tr!(lang, "history-way"), 8),
         pad(&tr!(lang, "history-extension"), 5),
         pad(&tr!(lang, "history-number"), 20),
+        pad(&tr!(lang, "history-name"), 24),
         tr!(lang, "history-outcome")
     );
     for row in rows {
@@ -453,14 +443,22 @@ where
             (_, Some(d)) => lang.duration(d),
             (_, None) => tr!(lang, "history-answered"),
         };
-        let party = number_text(&row.party, lang);
+        let party = names.number_text(&row.party, lang);
+        // The name known when the call came, else the one known now.
+        let name = row
+            .name
+            .as_deref()
+            .or_else(|| names.name_for(&row.party))
+            .map(clean)
+            .unwrap_or_default();
         let ext = clean(&row.extension);
         out.push_str(&format!(
-            "{}  {}  {}  {}  {outcome}\n",
+            "{}  {}  {}  {}  {}  {outcome}\n",
             pad(&when, 19),
             pad(&way, 8),
             pad(&ext, 5),
-            pad(&party, 20)
+            pad(&party, 20),
+            pad(&name, 24)
         ));
     }
     if rows.is_empty() {
@@ -500,6 +498,7 @@ pub fn markup_escape(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::event::{CallEvent, EventKind};
+    use crate::names::Names;
     use crate::params::Params;
     use chrono::{DateTime, FixedOffset};
     use std::time::Duration;
@@ -539,6 +538,7 @@ mod tests {
             &apply(&mut tr, EventKind::Initiated, IN, 0).unwrap(),
             &prefs,
             EN,
+            &Names::default(),
         );
         let c = ring.content.as_ref().unwrap();
         assert_eq!(c.summary, "Incoming call");
@@ -548,6 +548,7 @@ mod tests {
             &apply(&mut tr, EventKind::Answered, IN, 2).unwrap(),
             &prefs,
             EN,
+            &Names::default(),
         );
         assert_eq!(ans.content.unwrap().summary, "Call answered");
         let end = toast_for(
@@ -560,6 +561,7 @@ mod tests {
             .unwrap(),
             &prefs,
             EN,
+            &Names::default(),
         );
         assert_eq!(
             end.content.as_ref().unwrap().summary,
@@ -578,6 +580,7 @@ mod tests {
             &apply(&mut tr, EventKind::Ended, &format!("{IN}&duration=0"), 20).unwrap(),
             &prefs,
             EN,
+            &Names::default(),
         );
         let c = missed.content.unwrap();
         assert_eq!((c.summary.as_str(), c.sticky), ("Missed call", true));
@@ -586,18 +589,21 @@ mod tests {
             &apply(&mut tr, EventKind::Initiated, OUT, 30).unwrap(),
             &prefs,
             EN,
+            &Names::default(),
         );
         assert_eq!(dial.content, None);
         let ans = toast_for(
             &apply(&mut tr, EventKind::Answered, OUT, 31).unwrap(),
             &prefs,
             EN,
+            &Names::default(),
         );
         assert_eq!(ans.content, None);
         let end = toast_for(
             &apply(&mut tr, EventKind::Ended, &format!("{OUT}&duration=61"), 92).unwrap(),
             &prefs,
             EN,
+            &Names::default(),
         );
         let c = end.content.unwrap();
         assert_eq!(c.summary, "Call ended · 1:01");
@@ -615,6 +621,7 @@ mod tests {
             &apply(&mut tr, EventKind::Initiated, IN, 0).unwrap(),
             &prefs,
             EN,
+            &Names::default(),
         );
         assert_eq!(ring.content, None);
     }
@@ -633,7 +640,7 @@ mod tests {
     #[test]
     fn tray_walks_a_call() {
         let mut tr = CallTracker::new(Duration::from_secs(120), 10);
-        let idle = tray_view(&tr, &up(), t(0), &tz(), EN);
+        let idle = tray_view(&tr, &up(), t(0), &tz(), EN, &Names::default());
         assert_eq!(
             (idle.icon, idle.status.as_str()),
             (TrayIcon::Idle, "Listening on 127.0.0.1:8765")
@@ -645,19 +652,20 @@ mod tests {
             t(0),
             &tz(),
             EN,
+            &Names::default(),
         );
         assert_eq!(down.status, "Not receiving calls: restarting the listener");
         assert_eq!(down.tooltip, "calltray · not receiving calls: out offiles");
 
         apply(&mut tr, EventKind::Initiated, IN, 0);
-        let v = tray_view(&tr, &up(), t(1), &tz(), EN);
+        let v = tray_view(&tr, &up(), t(1), &tz(), EN, &Names::default());
         assert_eq!(
             (v.icon, v.status.as_str(), v.ticking),
             (TrayIcon::Ringing, "Ringing: (514) 555-1212", false)
         );
 
         apply(&mut tr, EventKind::Answered, IN, 2);
-        let v = tray_view(&tr, &up(), t(153), &tz(), EN);
+        let v = tray_view(&tr, &up(), t(153), &tz(), EN, &Names::default());
         assert_eq!(
             (v.icon, v.status.as_str(), v.ticking),
             (TrayIcon::InCall, "In call with (514) 555-1212 · 2:31", true)
@@ -669,7 +677,7 @@ mod tests {
             &format!("{IN}&duration=300"),
             302,
         );
-        let v = tray_view(&tr, &up(), t(303), &tz(), EN);
+        let v = tray_view(&tr, &up(), t(303), &tz(), EN, &Names::default());
         assert_eq!(
             (v.icon, v.status.as_str(), v.ticking),
             (TrayIcon::Idle, "Last call: (514) 555-1212 · 5:00", false)
@@ -690,7 +698,7 @@ mod tests {
         let mut tr = CallTracker::new(Duration::from_secs(120), 10);
         apply(&mut tr, EventKind::Initiated, IN, 0);
         tr.expire(t(200));
-        let v = tray_view(&tr, &up(), t(200), &tz(), EN);
+        let v = tray_view(&tr, &up(), t(200), &tz(), EN, &Names::default());
         assert_eq!(v.icon, TrayIcon::Missed);
         assert_eq!(v.unseen_missed, 1);
         assert!(
@@ -701,7 +709,7 @@ mod tests {
         assert!(v.tooltip.contains("1 missed call"));
         tr.mark_seen();
         assert_eq!(
-            tray_view(&tr, &up(), t(200), &tz(), EN).icon,
+            tray_view(&tr, &up(), t(200), &tz(), EN, &Names::default()).icon,
             TrayIcon::Idle
         );
     }
@@ -714,17 +722,18 @@ mod tests {
             &apply(&mut tr, EventKind::Initiated, IN, 0).unwrap(),
             &prefs,
             FR,
+            &Names::default(),
         );
         let c = ring.content.unwrap();
         assert_eq!(c.summary, "Appel entrant");
         assert_eq!(c.body, "(514) 555-1212\npour le poste 100");
         assert_eq!(
-            tray_view(&tr, &up(), t(1), &tz(), FR).status,
+            tray_view(&tr, &up(), t(1), &tz(), FR, &Names::default()).status,
             "Sonnerie : (514) 555-1212"
         );
         apply(&mut tr, EventKind::Answered, IN, 2);
         assert_eq!(
-            tray_view(&tr, &up(), t(153), &tz(), FR).status,
+            tray_view(&tr, &up(), t(153), &tz(), FR, &Names::default()).status,
             "En appel avec (514) 555-1212 · 2 min 31 s"
         );
         let end = toast_for(
@@ -737,12 +746,13 @@ mod tests {
             .unwrap(),
             &prefs,
             FR,
+            &Names::default(),
         );
         assert_eq!(
             end.content.unwrap().summary,
             "Appel terminé · 1 h 02 min 05 s"
         );
-        let v = tray_view(&tr, &up(), t(3728), &tz(), FR);
+        let v = tray_view(&tr, &up(), t(3728), &tz(), FR, &Names::default());
         assert_eq!(v.status, "Dernier appel : (514) 555-1212 · 1 h 02 min 05 s");
         assert_eq!(
             v.recent[0].label,
@@ -765,12 +775,13 @@ mod tests {
             .unwrap(),
             &prefs,
             FR,
+            &Names::default(),
         );
         assert_eq!(none.content.unwrap().summary, "Pas de réponse");
         let mut tr = CallTracker::new(Duration::from_secs(120), 10);
         apply(&mut tr, EventKind::Initiated, IN, 0);
         tr.expire(t(200));
-        let v = tray_view(&tr, &up(), t(200), &tz(), FR);
+        let v = tray_view(&tr, &up(), t(200), &tz(), FR, &Names::default());
         assert_eq!(v.words.mark_seen, "Marquer 1 appel manqué comme vu");
         assert!(v.tooltip.ends_with("\n1 appel manqué"), "{}", v.tooltip);
         assert_eq!(
@@ -781,10 +792,10 @@ mod tests {
 
     #[test]
     fn numbers_without_digits_or_with_few_are_named_in_each_language() {
-        assert_eq!(number_text("", EN), "Unknown number");
-        assert_eq!(number_text("  ", FR), "Numéro inconnu");
-        assert_eq!(number_text("100", EN), "ext 100");
-        assert_eq!(number_text("100", FR), "poste 100");
-        assert_eq!(number_text("anonymous", FR), "anonymous");
+        assert_eq!(Names::default().number_text("", EN), "Unknown number");
+        assert_eq!(Names::default().number_text("  ", FR), "Numéro inconnu");
+        assert_eq!(Names::default().number_text("100", EN), "ext 100");
+        assert_eq!(Names::default().number_text("100", FR), "poste 100");
+        assert_eq!(Names::default().number_text("anonymous", FR), "anonymous");
     }
 }

@@ -146,7 +146,8 @@ impl Watched {
 fn apply(config: &Arc<Config>, listener: &Listener, agent: &SyncSender<AgentMsg>) -> Outcome {
     let before = listener.address();
     let rebind = listener.reconfigure(Arc::clone(config));
-    let _ = agent.send(AgentMsg::Reload(Arc::clone(config)));
+    let names = crate::names::load(config, crate::paths::extension_names().as_deref());
+    let _ = agent.send(AgentMsg::Reload(Arc::clone(config), Box::new(names)));
     crate::language::set_current(config.language);
     let lang = config.language;
     let extensions = config.extensions.join(", ");

@@ -776,3 +776,90 @@ fn commands_and_config_errors_speak_the_chosen_language() {
         process.stdout()
     );
 }
+
+/// `calltray lookup` says whose number it is and where the name came from, or, when nobody's,
+/// how the number was read and what was searched; a vCard and a CSV are both read.
+#[test]
+fn lookup_explains_a_match_and_a_miss() {
+    let session = Session::start();
+    let dir = session.dir();
+    std::fs::write(
+        dir.join("team.vcf"),
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Marc Dubé\r\nTEL;TYPE=WORK:+33 1 42 76 49 78\r\nEND:VCARD\r\n",
+    )
+    .expect("writing the vCard");
+    std::fs::write(
+        dir.join("clients.csv"),
+        "Name,Phone 1 - Value\nAcme Inc,514.555.1212 ::: 418-555-0100\n",
+    )
+    .expect("writing the CSV");
+    std::fs::write(dir.join("broken.csv"), "just one column\nno phones here\n")
+        .expect("writing the broken CSV");
+    let config = dir.join("lookup.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "extensions = [\"100\"]\ncontacts = [{:?}, {:?}, {:?}]\n",
+            dir.join("team.vcf").display().to_string(),
+            dir.join("clients.csv").display().to_string(),
+            dir.join("broken.csv").display().to_string()
+        ),
+    )
+    .expect("writing the config");
+    let path = config.to_str().expect("a UTF-8 path");
+
+    let found = run(
+        &session,
+        "lookup-found",
+        &["lookup", "011 33 1 42 76 49 78", "--config", path],
+    );
+    found.assert_success("lookup of a contact");
+    assert!(
+        found
+            .stdout
+            .contains("reads as +33142764978, shown as +33 1 42 76 49 78")
+            && found.stdout.contains("Name: Marc Dubé (from ")
+            && found.stdout.contains("team.vcf"),
+        "{}",
+        found.show()
+    );
+    let second = run(
+        &session,
+        "lookup-second",
+        &["lookup", "+1 418 555 0100", "--config", path],
+    );
+    assert!(
+        second.stdout.contains("Name: Acme Inc"),
+        "{}",
+        second.show()
+    );
+
+    let missed = run(
+        &session,
+        "lookup-miss",
+        &["lookup", "(416) 555-0000", "--config", path],
+    );
+    missed.assert_success("lookup of a stranger");
+    assert!(
+        missed
+            .stdout
+            .contains("reads as +14165550000, shown as (416) 555-0000")
+            && missed.stdout.contains("No name matches.")
+            && missed.stdout.contains("clients.csv: 2 numbers")
+            && missed.stdout.contains("team.vcf: 1 number")
+            && missed.stdout.contains("broken.csv: not read (")
+            && missed.stdout.contains("set [ubity] api_key"),
+        "{}",
+        missed.show()
+    );
+    let text = run(
+        &session,
+        "lookup-text",
+        &["lookup", "anonymous", "--config", path],
+    );
+    assert!(
+        text.stdout.contains("is not a phone number"),
+        "{}",
+        text.show()
+    );
+}

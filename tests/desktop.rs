@@ -437,15 +437,24 @@ fn do_not_disturb_holds_toasts_back_until_switched_off() {
     assert_eq!(away.expire_timeout, 0);
 }
 
-/// A stand-in for Ubity's Calls API: answers each request with the next of `answers` and
-/// records the requests (head and body).
+/// A stand-in for Ubity's Calls API: answers each `/call` request with the next of `answers`
+/// and records it (head and body); `/extensions` requests get an empty list.
 fn ubity_stand_in(answers: Vec<&'static str>) -> (String, std::sync::mpsc::Receiver<String>) {
+    ubity_stand_in_with(r#"{"extensions": {}}"#, answers)
+}
+
+/// [`ubity_stand_in`] whose Extensions API answers `extensions`.
+fn ubity_stand_in_with(
+    extensions: &'static str,
+    answers: Vec<&'static str>,
+) -> (String, std::sync::mpsc::Receiver<String>) {
     use std::io::{Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        for answer in answers {
+        let mut answers = answers.into_iter();
+        loop {
             let Ok((mut s, _)) = listener.accept() else {
                 return;
             };
@@ -473,7 +482,16 @@ fn ubity_stand_in(answers: Vec<&'static str>) -> (String, std::sync::mpsc::Recei
                     }
                 }
             }
-            let _ = tx.send(String::from_utf8_lossy(&got).to_string());
+            let request = String::from_utf8_lossy(&got).to_string();
+            let answer = if request.starts_with("POST /extensions ") {
+                extensions
+            } else {
+                let Some(answer) = answers.next() else {
+                    return;
+                };
+                answer
+            };
+            let _ = tx.send(request);
             let reply = format!(
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
                 answer.len()
@@ -482,6 +500,18 @@ fn ubity_stand_in(answers: Vec<&'static str>) -> (String, std::sync::mpsc::Recei
         }
     });
     (base, rx)
+}
+
+/// The next request to the Calls API, past any for the extension names.
+fn next_call_request(requests: &std::sync::mpsc::Receiver<String>) -> String {
+    loop {
+        let request = requests
+            .recv_timeout(DEFAULT_TIMEOUT)
+            .expect("a request to the Calls API");
+        if !request.starts_with("POST /extensions ") {
+            return request;
+        }
+    }
 }
 
 #[test]
@@ -512,9 +542,7 @@ fn call_back_asks_ubity_to_ring_my_phone_and_says_how_it_went() {
     let call_back = menu.find_label("Call back").expect("the item").id;
 
     tray.click(&item, call_back);
-    let request = requests
-        .recv_timeout(DEFAULT_TIMEOUT)
-        .expect("a request to the Calls API");
+    let request = next_call_request(&requests);
     assert!(request.starts_with("POST /call HTTP/1.1\r\n"), "{request}");
     assert!(
         request
@@ -532,9 +560,7 @@ fn call_back_asks_ubity_to_ring_my_phone_and_says_how_it_went() {
     assert!(ok.body.contains("ext 100"), "{}", ok.body);
 
     tray.click(&item, call_back);
-    requests
-        .recv_timeout(DEFAULT_TIMEOUT)
-        .expect("a second request");
+    next_call_request(&requests);
     let refused = notifications
         .wait_for_summary("Could not call (514) 555-1212", DEFAULT_TIMEOUT)
         .expect("a toast saying it failed");
@@ -691,4 +717,142 @@ fn no_tray_host_and_no_notification_service_at_start_then_both_arrive() {
         "{}",
         agent.process.logs()
     );
+}
+
+/// Names: a caller in the user's CSV contacts and a colleague from Ubity's Extensions API are
+/// named in the toast, the tray and the history; an unknown number stays a number.
+#[test]
+fn callers_are_named_from_contacts_and_ubity_extensions() {
+    let session = Session::start();
+    let notifications = NotificationServer::start(&session);
+    let watcher = StatusNotifierWatcher::start(&session);
+    let contacts = session.dir().join("clients.csv");
+    // A French export: semicolons, accents, two numbers for one person.
+    std::fs::write(
+        &contacts,
+        "Nom;Téléphone;Cellulaire\nHélène Tremblay;+1 514-555-1212;(438) 555-0199\n",
+    )
+    .expect("writing the contacts");
+    let (base, requests) = ubity_stand_in_with(
+        r#"{"extensions": {"204": {"callerid": "Julie Roy", "state": "free", "updated": 1.5}}}"#,
+        vec![],
+    );
+    let config = format!(
+        "contacts = [{:?}]\n{TEST_CONFIG}\n[ubity]\napi_key = \"k-names-1\"\napi_url = \"{base}\"\n",
+        contacts.display().to_string()
+    );
+    let agent = Agent::start(&session, &config, &[]);
+    let item = watcher
+        .wait_for_item(DEFAULT_TIMEOUT)
+        .expect("calltray registers a tray item");
+    let request = requests
+        .recv_timeout(DEFAULT_TIMEOUT)
+        .expect("the extension names are asked for at start");
+    assert!(request.starts_with("POST /extensions "), "{request}");
+    assert!(request.ends_with("key=k-names-1"), "{request}");
+    let deadline = std::time::Instant::now() + DEFAULT_TIMEOUT;
+    while !agent
+        .process
+        .logs()
+        .contains("1 extension names from Ubity")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the names never arrived:\n{}",
+            agent.process.logs()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+
+    // Written the way Ubity writes it, not the way the contacts file does.
+    assert_eq!(
+        agent
+            .get("/init?callid=N1&type=incoming&caller=15145551212&callee=100")
+            .0,
+        200
+    );
+    let toast = notifications
+        .wait_for_summary("Incoming call", DEFAULT_TIMEOUT)
+        .expect("a ringing toast");
+    assert_eq!(toast.body, "Hélène Tremblay · (514) 555-1212\nto ext 100");
+    assert_eq!(
+        agent
+            .get("/init?callid=N2&type=incoming&caller=204&callee=101")
+            .0,
+        200
+    );
+    notifications
+        .wait_for(
+            |calls| {
+                calls
+                    .iter()
+                    .any(|n| n.body == "Julie Roy · ext 204\nto ext 101")
+            },
+            DEFAULT_TIMEOUT,
+        )
+        .expect("a colleague named from Ubity's extensions");
+    let tray = TrayClient::new(&session);
+    tray.wait_for_menu(
+        &item,
+        |m| m.find_label("Ringing: Hélène Tremblay (+1 more)").is_some(),
+        DEFAULT_TIMEOUT,
+    )
+    .expect("the tray names the caller");
+    for call in [
+        "callid=N1&type=incoming&caller=15145551212&callee=100",
+        "callid=N2&type=incoming&caller=204&callee=101",
+    ] {
+        assert_eq!(agent.get(&format!("/ended?{call}")).0, 200);
+    }
+    assert_eq!(
+        agent
+            .get("/ended?callid=N3&type=incoming&caller=4165550000&callee=100")
+            .0,
+        200
+    );
+    let menu = tray
+        .wait_for_menu(
+            &item,
+            |m| {
+                m.find_label("Recent calls").is_some_and(|r| {
+                    r.find(|l| l.ends_with(" · from (416) 555-0000 · missed"))
+                        .is_some()
+                })
+            },
+            DEFAULT_TIMEOUT,
+        )
+        .expect("the unknown caller stays a number");
+    let recent = menu.find_label("Recent calls").expect("recent calls");
+    for who in ["Hélène Tremblay", "Julie Roy"] {
+        assert!(
+            recent
+                .find(|l| l.ends_with(&format!(" · from {who} · missed")))
+                .is_some(),
+            "{who}:\n{}",
+            menu.pretty()
+        );
+    }
+
+    // The history keeps the names the calls came with.
+    let deadline = std::time::Instant::now() + DEFAULT_TIMEOUT;
+    loop {
+        let mut cmd = session.command(env!("CARGO_BIN_EXE_calltray"));
+        cmd.args(["history", "--csv", "--config"])
+            .arg(&agent.config_path);
+        let mut process = session.spawn("history-names", cmd);
+        process
+            .wait_exit(DEFAULT_TIMEOUT)
+            .expect("history finishes");
+        let csv = process.stdout();
+        if csv.contains("N1,incoming,100,15145551212,Hélène Tremblay,missed")
+            && csv.contains("N2,incoming,101,204,Julie Roy,missed")
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "names missing from the history:\n{csv}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }

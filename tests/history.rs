@@ -188,11 +188,13 @@ fn history_lists_filters_and_exports() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("callid,direction,extension,party,state,first_seen,answered_at,ended_at,duration")
+        Some(
+            "callid,direction,extension,party,name,state,first_seen,answered_at,ended_at,duration"
+        )
     );
     let row = lines.next().expect("one call");
     assert!(
-        row.starts_with("H2,incoming,100,5145551212,answered,"),
+        row.starts_with("H2,incoming,100,5145551212,,answered,"),
         "{csv}"
     );
     assert!(row.ends_with(",65"), "{csv}");

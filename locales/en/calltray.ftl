@@ -136,3 +136,27 @@ config-error-no-place =
     in { $file }
 config-line-capital = Line { $line }
 config-key-capital = Key `{ $key }`
+
+## calltray lookup
+
+lookup-phone = { $raw } reads as { $e164 }, shown as { $display } (home region { $region }).
+lookup-extension = { $raw } reads as extension { $number }: names come from Ubity’s extensions.
+lookup-text = { $raw } is not a phone number calltray can read; it is shown as received and matches no contact.
+lookup-empty = No number given: such a call shows “Unknown number”.
+lookup-found = Name: { $name } (from { $source }).
+lookup-not-found = No name matches.
+lookup-searched = Searched:
+lookup-source = { $label }: { $count ->
+        [one] 1 number
+       *[other] { $count } numbers
+    }
+lookup-source-problem = { $label }: not read ({ $problem })
+lookup-extensions = Ubity extensions: { $count ->
+        [one] 1 name
+       *[other] { $count } names
+    }{ $keyed ->
+        [yes] {""}
+       *[no] { " " }(set [ubity] api_key to fetch them)
+    }
+lookup-no-contacts = No contacts files: add them to `contacts` in the config.
+history-name = name

@@ -137,3 +137,27 @@ config-error-no-place =
     dans { $file }
 config-line-capital = Ligne { $line }
 config-key-capital = Clé `{ $key }`
+
+## calltray lookup
+
+lookup-phone = { $raw } se lit { $e164 }, affiché { $display } (région { $region }).
+lookup-extension = { $raw } se lit comme le poste { $number } : les noms viennent des postes Ubity.
+lookup-text = { $raw } n’est pas un numéro que calltray sait lire; il est affiché tel quel et ne correspond à aucun contact.
+lookup-empty = Aucun numéro : un tel appel s’affiche « Numéro inconnu ».
+lookup-found = Nom : { $name } (de { $source }).
+lookup-not-found = Aucun nom ne correspond.
+lookup-searched = Cherché dans :
+lookup-source = { $label } : { $count ->
+        [one] 1 numéro
+       *[other] { $count } numéros
+    }
+lookup-source-problem = { $label } : illisible ({ $problem })
+lookup-extensions = Postes Ubity : { $count ->
+        [one] 1 nom
+       *[other] { $count } noms
+    }{ $keyed ->
+        [yes] {""}
+       *[no] { " " }(indiquez [ubity] api_key pour les obtenir)
+    }
+lookup-no-contacts = Aucun fichier de contacts : ajoutez-les à `contacts` dans la configuration.
+history-name = nom
