@@ -16,8 +16,8 @@ use crate::language::Language;
 use crate::listener::ListenerNote;
 use crate::names::Names;
 use crate::notifier::NotifierMsg;
-use crate::tracker::{CallState, CallTracker, Outcome, Step, Time, Update};
-use crate::view::{self, Toast, TrayView};
+use crate::tracker::{Call, CallKey, CallState, CallTracker, Outcome, Step, Time, Update};
+use crate::view::{self, Toast, ToastAction, TrayView};
 use chrono::{Local, TimeDelta, Utc};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -41,6 +41,8 @@ pub enum AgentMsg {
     Reload(Arc<Config>, Box<Names>),
     /// Ubity's extension names, fetched again.
     ExtensionNames(ExtensionNames),
+    /// A button was pressed on the toast of this call.
+    ToastAction(CallKey, ToastAction),
     /// A message for the user about calltray itself (a config edit that was not applied).
     Tell(Toast),
     /// Stop the loop (Quit in the menu, or a termination signal).
@@ -69,6 +71,8 @@ pub struct Outputs {
     pub tray: Option<Box<dyn FnMut(TrayView) + Send>>,
     /// Fetches Ubity's extension names in the background, when there is an API key.
     pub extension_names: Option<extensions::Refresher>,
+    /// Puts text on the clipboard (the tray's), when there is one.
+    pub copy: Option<Box<dyn Fn(String) + Send>>,
 }
 
 /// Runs the core loop until [`AgentMsg::Quit`] or until every sender is gone.
@@ -130,12 +134,7 @@ pub fn run(
                     announce(&update, &config, &names, &mut gate, &out, &mut away);
                 }
             }
-            Ok(AgentMsg::MarkSeen) => {
-                tracker.mark_seen();
-                if let Some(history) = &out.history {
-                    history.send(history::Write::SeenAt(Utc::now()));
-                }
-            }
+            Ok(AgentMsg::MarkSeen) => mark_seen(&mut tracker, &out),
             Ok(AgentMsg::Listener(note)) => listener = note,
             Ok(AgentMsg::DoNotDisturb(on)) => away.dnd = on,
             Ok(AgentMsg::CallBack { number, extension }) => match &config.ubity {
@@ -162,6 +161,21 @@ pub fn run(
                 config = new;
             }
             Ok(AgentMsg::ExtensionNames(fresh)) => names.set_extensions(fresh),
+            Ok(AgentMsg::ToastAction(key, action)) => {
+                let call = tracker
+                    .live()
+                    .into_iter()
+                    .chain(tracker.recent())
+                    .find(|c| c.key == key)
+                    .cloned();
+                if let Some(call) = call {
+                    if toast_action(&call, action, &config, &names, &out) {
+                        mark_seen(&mut tracker, &out);
+                    }
+                } else {
+                    tracing::info!("a toast button for a call calltray no longer follows");
+                }
+            }
             Ok(AgentMsg::Tell(toast)) => {
                 let _ = out.toasts.send(NotifierMsg::Show(toast));
             }
@@ -226,6 +240,61 @@ fn screen_pop(update: &Update, config: &Config, names: &Names, out: &Outputs) {
     }
 }
 
+/// The user has looked at their missed calls: the tray stops showing them as new, now and
+/// after a restart.
+fn mark_seen(tracker: &mut CallTracker, out: &Outputs) {
+    tracker.mark_seen();
+    if let Some(history) = &out.history {
+        history.send(history::Write::SeenAt(Utc::now()));
+    }
+}
+
+/// Does what a toast's button says for `call`; true when it counts as having seen the call
+/// (the user copied its number).
+fn toast_action(
+    call: &Call,
+    action: ToastAction,
+    config: &Config,
+    names: &Names,
+    out: &Outputs,
+) -> bool {
+    let lang = config.language;
+    match action {
+        ToastAction::CallBack => match &config.ubity {
+            Some(api) => {
+                let toasts = out.toasts.clone();
+                crate::dial::spawn(
+                    api.clone(),
+                    call.extension.clone(),
+                    names.dialable(&call.party),
+                    names.party_text(&call.party, lang),
+                    lang,
+                    move |toast| {
+                        let _ = toasts.send(NotifierMsg::Show(toast));
+                    },
+                );
+                false
+            }
+            None => false,
+        },
+        ToastAction::OpenCrm => {
+            if let (Some(open), false) = (&out.open_url, config.crm.url.is_empty())
+                && let Some(url) = crm::url_for(&config.crm.url, call, names)
+            {
+                open(url);
+            }
+            false
+        }
+        ToastAction::CopyNumber => match &out.copy {
+            Some(copy) => {
+                copy(names.dialable(&call.party));
+                true
+            }
+            None => false,
+        },
+    }
+}
+
 /// Saves a call's new state in the history, with the party's name when one is known.
 fn save(update: &Update, names: &Names, out: &Outputs) {
     if let Some(history) = &out.history {
@@ -269,6 +338,14 @@ fn announce(
 ) {
     save(update, names, out);
     let mut toast = view::toast_for(update, &config.notify, config.language, names);
+    if let Some(content) = toast.content.as_mut() {
+        let offer = view::Offer {
+            call_back: config.ubity.is_some(),
+            crm: !config.crm.url.is_empty(),
+            copy: out.copy.is_some(),
+        };
+        content.actions = view::toast_actions(update, offer, config.language, names);
+    }
     if away.was_quiet {
         // No new toast; one already up for this call (it rang before quiet began) goes.
         toast.content = None;

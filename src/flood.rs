@@ -112,6 +112,7 @@ fn summary_toast(count: usize, lang: Language) -> Toast {
             body: markup_escape(&tr!(lang, "flood-body")),
             sticky: false,
             icon: "call-start",
+            actions: Vec::new(),
         }),
         last: false,
     }
@@ -137,6 +138,7 @@ mod tests {
                 body: String::new(),
                 sticky: true,
                 icon: "call-start",
+                actions: Vec::new(),
             }),
             last,
         }

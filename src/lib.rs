@@ -17,6 +17,7 @@
 //! Around them: [`config`] reads the user's TOML file (and [`watch`] applies edits to it live), [`paths`] says where files live,
 //! [`number`] reads and formats phone numbers, and [`simulate`] plays Ubity's part for a try-out.
 
+pub mod actions;
 pub mod agent;
 pub mod config;
 pub mod contacts;

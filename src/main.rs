@@ -380,7 +380,13 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
         config.listen.ended_path,
         config.extensions.len()
     );
-    let toasts = notifier::spawn().context("cannot start the notifier thread")?;
+    let to_agent = tx.clone();
+    let buttons = calltray::actions::spawn(move |call, action| {
+        let _ = to_agent.send(AgentMsg::ToastAction(call, action));
+    })
+    .map_err(|e| tracing::warn!("toast buttons will not work: {e}"))
+    .ok();
+    let toasts = notifier::spawn(buttons).context("cannot start the notifier thread")?;
     let extension_cache = paths::extension_names();
     let names = calltray::names::load(&config, extension_cache.as_deref());
     let extension_names = match &extension_cache {
@@ -418,6 +424,7 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
             open_url: Some(Box::new(open_url)),
             tray: None,
             extension_names,
+            copy: None,
         };
         agent::run(config, names, listening, replay, rx, outputs);
         listener.close();
@@ -430,6 +437,7 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
         open_url: Some(Box::new(open_url)),
         tray: Some(tray.view_sink()),
         extension_names,
+        copy: Some(tray.copy_sink()),
     };
     let core_config = Arc::clone(&config);
     let core_listener = Arc::clone(&listener);

@@ -6,6 +6,7 @@
 //! service shows them, only the newest state of each call is sent. When no service answers,
 //! that is logged once and the agent carries on; the next toast tries again.
 
+use crate::actions::Registry;
 use crate::tracker::CallKey;
 use crate::view::{Toast, ToastContent};
 use notify_rust::{Hint, Notification, NotificationHandle, Timeout};
@@ -29,17 +30,25 @@ pub enum NotifierMsg {
     CloseSticky(Sender<()>),
 }
 
-/// Starts the notifier thread; toasts sent to the returned channel are shown in order.
-pub fn spawn() -> std::io::Result<Sender<NotifierMsg>> {
+/// Starts the notifier thread; toasts sent to the returned channel are shown in order. The
+/// buttons of toasts that have some are listened for through `buttons`, when given.
+pub fn spawn(buttons: Option<Registry>) -> std::io::Result<Sender<NotifierMsg>> {
     let (tx, rx) = channel();
     std::thread::Builder::new()
         .name("notifier".into())
-        .spawn(move || Notifier::default().run(rx))?;
+        .spawn(move || {
+            Notifier {
+                buttons,
+                ..Notifier::default()
+            }
+            .run(rx)
+        })?;
     Ok(tx)
 }
 
 #[derive(Default)]
 struct Notifier {
+    buttons: Option<Registry>,
     /// The toast on screen for each call, and whether it is sticky.
     open: HashMap<CallKey, (NotificationHandle, bool)>,
     /// Finished calls whose sticky toast is still in `open`, oldest first.
@@ -101,6 +110,9 @@ impl Notifier {
             tracing::info!("the notification service answers again");
             self.failing = false;
         }
+        if let (Some(buttons), false) = (&self.buttons, content.actions.is_empty()) {
+            buttons.watch(handle.id(), toast.key.clone());
+        }
         if toast.last && !content.sticky {
             return;
         }
@@ -151,6 +163,11 @@ fn new_toast(content: &ToastContent) -> Notification {
 }
 
 fn fill(n: &mut Notification, content: &ToastContent) {
+    // An updated toast has the buttons of its new state only.
+    n.actions.clear();
+    for (action, label) in &content.actions {
+        n.action(action.key(), label);
+    }
     n.summary(&content.summary)
         .body(&content.body)
         .icon(content.icon)
@@ -177,6 +194,7 @@ mod tests {
                 body: String::new(),
                 sticky: false,
                 icon: "call-start",
+                actions: Vec::new(),
             }),
             last: false,
         })

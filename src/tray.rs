@@ -23,6 +23,8 @@ const APPINDICATOR_LIBS: [&str; 2] = ["libayatana-appindicator3.so.1", "libappin
 pub enum TrayMsg {
     View(Box<TrayView>),
     Menu(MenuId),
+    /// Put this on the clipboard (a toast's Copy number).
+    Copy(String),
     /// The agent has stopped: end the event loop.
     Exit,
 }
@@ -74,6 +76,14 @@ impl Tray {
         })
     }
 
+    /// A function that puts text on the clipboard, which this event loop owns.
+    pub fn copy_sink(&self) -> Box<dyn Fn(String) + Send> {
+        let proxy: EventLoopProxy<TrayMsg> = self.event_loop.create_proxy();
+        Box::new(move |text| {
+            let _ = proxy.send_event(TrayMsg::Copy(text));
+        })
+    }
+
     /// A function the agent's thread calls once it has stopped, to end the event loop.
     pub fn exit_sink(&self) -> Box<dyn FnOnce() + Send> {
         let proxy: EventLoopProxy<TrayMsg> = self.event_loop.create_proxy();
@@ -109,6 +119,7 @@ impl Tray {
                     None => pending = Some(*view),
                 },
                 Event::UserEvent(TrayMsg::Exit) => *control_flow = ControlFlow::Exit,
+                Event::UserEvent(TrayMsg::Copy(text)) => copy_to_clipboard(&text),
                 Event::UserEvent(TrayMsg::Menu(id)) => {
                     if let Some(ui) = ui.as_ref() {
                         match ui.clicked(&id) {

@@ -37,6 +37,75 @@ pub struct ToastContent {
     pub sticky: bool,
     /// A freedesktop icon name.
     pub icon: &'static str,
+    /// Buttons, with their labels, where the notification service shows them.
+    pub actions: Vec<(ToastAction, String)>,
+}
+
+/// A button on a call's toast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToastAction {
+    CallBack,
+    OpenCrm,
+    CopyNumber,
+}
+
+impl ToastAction {
+    /// The action's key on the wire (freedesktop notification actions).
+    pub fn key(self) -> &'static str {
+        match self {
+            ToastAction::CallBack => "call-back",
+            ToastAction::OpenCrm => "open-crm",
+            ToastAction::CopyNumber => "copy-number",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<ToastAction> {
+        [
+            ToastAction::CallBack,
+            ToastAction::OpenCrm,
+            ToastAction::CopyNumber,
+        ]
+        .into_iter()
+        .find(|a| a.key() == key)
+    }
+}
+
+/// What this calltray can do from a toast's buttons.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Offer {
+    /// An API key is configured.
+    pub call_back: bool,
+    /// A CRM URL is configured.
+    pub crm: bool,
+    /// There is a clipboard to copy to (a tray, on its event loop).
+    pub copy: bool,
+}
+
+/// The buttons for a call's toast: on a ringing incoming call, Open in CRM and Copy number;
+/// on a missed call, Call back as well. Never on a party with no number.
+pub fn toast_actions(
+    update: &Update,
+    offer: Offer,
+    lang: Language,
+    names: &Names,
+) -> Vec<(ToastAction, String)> {
+    let call = &update.call;
+    let missed = call.state == CallState::Ended(Outcome::Missed);
+    let ringing_in = update.step == Step::Ringing && call.key.direction == Direction::Incoming;
+    if !(missed || ringing_in) || names.dialable(&call.party).is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    if missed && offer.call_back {
+        out.push((ToastAction::CallBack, tr!(lang, "menu-call-back")));
+    }
+    if offer.crm {
+        out.push((ToastAction::OpenCrm, tr!(lang, "action-open-crm")));
+    }
+    if offer.copy {
+        out.push((ToastAction::CopyNumber, tr!(lang, "menu-copy-number")));
+    }
+    out
 }
 
 /// A toast about calltray itself rather than a call (a config edit that was not applied):
@@ -62,6 +131,7 @@ fn notice_with_icon(topic: &str, summary: &str, body: &str, icon: &'static str) 
             body: markup_escape(&own_text(body)),
             sticky: false,
             icon,
+            actions: Vec::new(),
         }),
         last: false,
     }
@@ -80,6 +150,7 @@ pub fn missed_while_away(count: usize, lang: Language) -> Toast {
             body: markup_escape(&tr!(lang, "away-body", count = count)),
             sticky: true,
             icon: "call-stop",
+            actions: Vec::new(),
         }),
         last: false,
     }
@@ -140,6 +211,7 @@ pub fn toast_for(update: &Update, prefs: &NotifyPrefs, lang: Language, names: &N
         body: toast_body(call, lang, names),
         sticky,
         icon,
+        actions: Vec::new(),
     });
     Toast {
         key: call.key.clone(),

@@ -856,3 +856,134 @@ fn callers_are_named_from_contacts_and_ubity_extensions() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
+
+/// What the session's clipboard holds, read with xclip as another program would.
+fn clipboard(session: &Session) -> String {
+    let mut cmd = session.command("xclip");
+    cmd.args(["-selection", "clipboard", "-o"]);
+    let mut process = session.spawn("xclip", cmd);
+    process
+        .wait_exit(DEFAULT_TIMEOUT)
+        .expect("xclip finishes (is xclip installed?)");
+    process.stdout()
+}
+
+/// Waits until the clipboard holds `want`.
+fn wait_clipboard(session: &Session, want: &str) {
+    let deadline = std::time::Instant::now() + DEFAULT_TIMEOUT;
+    loop {
+        let got = clipboard(session);
+        if got == want {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the clipboard holds {got:?}, not {want:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// The buttons on a missed call's toast: Open in CRM, Copy number and Call back each do their
+/// work when the notification service reports a click; a click signalled by another program
+/// on the bus does nothing. Copy number from the tray menu works too, after the menu is gone.
+#[test]
+fn toast_buttons_open_the_crm_copy_the_number_and_call_back() {
+    let session = Session::start();
+    let notifications = NotificationServer::start(&session);
+    let watcher = StatusNotifierWatcher::start(&session);
+    let (path, opened_log) = opener(&session);
+    let (base, requests) = ubity_stand_in(vec![
+        r#"{"code": 200, "diagnostic": "OK", "api_call_uuid": "u-2", "stamp": 1}"#,
+    ]);
+    let config = format!(
+        "{TEST_CONFIG}\n[ubity]\napi_key = \"k-buttons\"\napi_url = \"{base}\"\n\
+         [crm]\nurl = \"https://crm.example.com/s?p={{e164}}\"\nopen_on = \"never\"\n"
+    );
+    let agent = Agent::start_with_env(&session, &config, &[], &[("PATH", path)]);
+    let item = watcher
+        .wait_for_item(DEFAULT_TIMEOUT)
+        .expect("calltray registers a tray item");
+
+    assert_eq!(agent.get(&format!("/init?callid=T1&{FROM}")).0, 200);
+    let ringing = notifications
+        .wait_for_summary("Incoming call", DEFAULT_TIMEOUT)
+        .expect("a ringing toast");
+    assert_eq!(
+        ringing.action_pairs(),
+        vec![("open-crm", "Open in CRM"), ("copy-number", "Copy number")]
+    );
+    assert_eq!(agent.get(&format!("/ended?callid=T1&{FROM}")).0, 200);
+    let missed = notifications
+        .wait_for_summary("Missed call", DEFAULT_TIMEOUT)
+        .expect("a missed-call toast");
+    assert_eq!(
+        missed.action_pairs(),
+        vec![
+            ("call-back", "Call back"),
+            ("open-crm", "Open in CRM"),
+            ("copy-number", "Copy number")
+        ]
+    );
+    let id = missed.id;
+
+    // Another program on the bus pretends the user clicked: nothing opens. The real click
+    // that follows is handled after it, so once its effect shows, the fake one was ignored.
+    zbus::block_on(session.connection().emit_signal(
+        None::<&str>,
+        "/org/freedesktop/Notifications",
+        "org.freedesktop.Notifications",
+        "ActionInvoked",
+        &(id, "open-crm"),
+    ))
+    .expect("emitting a fake click");
+    notifications.invoke_action(id, "copy-number");
+    wait_clipboard(&session, "5145551212");
+    assert!(
+        opened(&opened_log, 0).is_empty(),
+        "a fake click opened the CRM"
+    );
+
+    notifications.invoke_action(id, "open-crm");
+    assert_eq!(
+        opened(&opened_log, 1),
+        vec!["https://crm.example.com/s?p=%2B15145551212".to_string()]
+    );
+
+    notifications.invoke_action(id, "call-back");
+    let request = next_call_request(&requests);
+    assert!(
+        request.ends_with("key=k-buttons&exten=100&number=5145551212"),
+        "{request}"
+    );
+    notifications
+        .wait_for_summary("Calling (514) 555-1212", DEFAULT_TIMEOUT)
+        .expect("a toast saying the call is on its way");
+
+    // Copy number in the tray menu: the clipboard keeps it after the menu has closed.
+    assert_eq!(
+        agent
+            .get("/ended?callid=T2&type=incoming&caller=4185550100&callee=101")
+            .0,
+        200
+    );
+    let tray = TrayClient::new(&session);
+    let menu = tray
+        .wait_for_menu(
+            &item,
+            |m| {
+                m.find_label("Recent calls")
+                    .is_some_and(|r| r.find(|l| l.contains("(418) 555-0100")).is_some())
+            },
+            DEFAULT_TIMEOUT,
+        )
+        .expect("the second call in the menu");
+    let entry = menu
+        .find_label("Recent calls")
+        .and_then(|r| r.find(|l| l.contains("(418) 555-0100")))
+        .expect("its entry");
+    let copy = entry.find_label("Copy number").expect("Copy number").id;
+    tray.click(&item, copy);
+    // Read by another program after the click: calltray still owns and serves it.
+    wait_clipboard(&session, "4185550100");
+}

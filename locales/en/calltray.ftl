@@ -160,3 +160,4 @@ lookup-extensions = Ubity extensions: { $count ->
     }
 lookup-no-contacts = No contacts files: add them to `contacts` in the config.
 history-name = name
+action-open-crm = Open in CRM

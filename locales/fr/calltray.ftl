@@ -161,3 +161,4 @@ lookup-extensions = Postes Ubity : { $count ->
     }
 lookup-no-contacts = Aucun fichier de contacts : ajoutez-les à `contacts` dans la configuration.
 history-name = nom
+action-open-crm = Ouvrir dans le CRM

@@ -26,6 +26,7 @@
 
 pub mod agent;
 pub mod notifications;
+pub mod opener;
 pub mod session;
 pub mod tray;
 
@@ -34,6 +35,8 @@ pub mod tray;
 pub use agent::{Agent, IN_A, TEST_CONFIG, start_headless};
 #[allow(unused_imports)]
 pub use notifications::{HintValue, Notification, NotificationServer};
+#[allow(unused_imports)]
+pub use opener::{opened, opener};
 #[allow(unused_imports)]
 pub use session::{Process, Session};
 #[allow(unused_imports)]

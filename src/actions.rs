@@ -1,0 +1,178 @@
+//! Buttons on toasts (freedesktop notification actions): Call back, Open in CRM, Copy number.
+//!
+//! The notification service tells of a click with an `ActionInvoked(id, key)` signal. One
+//! thread of its own listens for those signals on the session bus, so no click is ever
+//! waited for on the listener's threads, the core loop or the tray's event loop. The
+//! notifier [`Registry::watch`]es each toast that carries buttons; a watch ends when the
+//! service says the toast closed, or after [`WAIT_AT_MOST`], whichever comes first, so the
+//! registry stays small however long calltray runs. Only signals from the process that owns
+//! the notification service's name count: another program on the bus cannot press a button.
+
+use crate::tracker::CallKey;
+use crate::view::ToastAction;
+use futures_lite::StreamExt;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// How long a toast's buttons are listened for: a missed call may wait on screen through a
+/// meeting, but not past a working day.
+pub const WAIT_AT_MOST: Duration = Duration::from_secs(10 * 3600);
+/// The most toasts whose buttons are listened for at once; the oldest watch goes first.
+const MAX_WATCHED: usize = 64;
+/// After the session bus goes away, how long before connecting again.
+const RECONNECT_AFTER: Duration = Duration::from_secs(5);
+
+const SERVICE: &str = "org.freedesktop.Notifications";
+const PATH: &str = "/org/freedesktop/Notifications";
+
+/// The toasts with buttons, by the id the notification service gave them.
+#[derive(Clone, Default)]
+pub struct Registry {
+    watched: Arc<Mutex<HashMap<u32, (CallKey, Instant)>>>,
+}
+
+impl Registry {
+    /// Listens for the buttons of toast `id`, which shows call `key`.
+    pub fn watch(&self, id: u32, key: CallKey) {
+        let mut watched = self.lock();
+        let now = Instant::now();
+        watched.retain(|_, (_, since)| now.duration_since(*since) < WAIT_AT_MOST);
+        if watched.len() >= MAX_WATCHED
+            && let Some(oldest) = watched
+                .iter()
+                .min_by_key(|(_, (_, t))| *t)
+                .map(|(id, _)| *id)
+        {
+            watched.remove(&oldest);
+        }
+        watched.insert(id, (key, now));
+    }
+
+    /// The call whose toast `id` was clicked, while its watch lasts.
+    fn call_of(&self, id: u32) -> Option<CallKey> {
+        let watched = self.lock();
+        let (key, since) = watched.get(&id)?;
+        (since.elapsed() < WAIT_AT_MOST).then(|| key.clone())
+    }
+
+    fn forget(&self, id: u32) {
+        self.lock().remove(&id);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u32, (CallKey, Instant)>> {
+        // The map stays consistent whatever a panicking holder was doing.
+        self.watched.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.lock().len()
+    }
+}
+
+/// Starts the listening thread; `on_click` gets each button pressed on a watched toast.
+pub fn spawn(
+    on_click: impl Fn(CallKey, ToastAction) + Send + 'static,
+) -> std::io::Result<Registry> {
+    let registry = Registry::default();
+    let watched = registry.clone();
+    std::thread::Builder::new()
+        .name("toast-actions".into())
+        .spawn(move || {
+            loop {
+                if let Err(e) = zbus::block_on(listen(&watched, &on_click)) {
+                    tracing::debug!("toast buttons: {e}; listening again shortly");
+                }
+                std::thread::sleep(RECONNECT_AFTER);
+            }
+        })?;
+    Ok(registry)
+}
+
+/// Listens until the bus connection ends.
+async fn listen(
+    registry: &Registry,
+    on_click: &(dyn Fn(CallKey, ToastAction) + Send),
+) -> zbus::Result<()> {
+    let connection = zbus::Connection::session().await?;
+    let rule = zbus::MatchRule::builder()
+        .msg_type(zbus::message::Type::Signal)
+        .interface(SERVICE)
+        .path(PATH)
+        .build()?;
+    let mut signals = zbus::MessageStream::for_match_rule(rule, &connection, None).await?;
+    let bus = zbus::fdo::DBusProxy::new(&connection).await?;
+    while let Some(message) = signals.next().await {
+        let Ok(message) = message else { continue };
+        let header = message.header();
+        let member = header.member().map(|m| m.as_str().to_string());
+        match member.as_deref() {
+            Some("ActionInvoked") => {
+                let body = message.body();
+                let parsed: zbus::Result<(u32, String)> = body.deserialize();
+                let Ok((id, key)) = parsed else {
+                    continue;
+                };
+                let Some(call) = registry.call_of(id) else {
+                    continue;
+                };
+                let Some(action) = ToastAction::from_key(&key) else {
+                    continue;
+                };
+                let owner = bus
+                    .get_name_owner(SERVICE.try_into()?)
+                    .await
+                    .ok()
+                    .map(|o| o.to_string());
+                let sender = header.sender().map(|s| s.to_string());
+                if owner.is_none() || owner != sender {
+                    tracing::warn!(
+                        "a toast button press not from the notification service ignored"
+                    );
+                    continue;
+                }
+                on_click(call, action);
+            }
+            Some("NotificationClosed") => {
+                let body = message.body();
+                let parsed: zbus::Result<(u32, u32)> = body.deserialize();
+                if let Ok((id, _reason)) = parsed {
+                    registry.forget(id);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Direction;
+
+    fn key(id: &str) -> CallKey {
+        CallKey {
+            callid: id.into(),
+            direction: Direction::Incoming,
+        }
+    }
+
+    #[test]
+    fn the_registry_forgets_closed_toasts_and_stays_bounded() {
+        let r = Registry::default();
+        r.watch(7, key("A"));
+        assert_eq!(r.call_of(7), Some(key("A")));
+        r.forget(7);
+        assert_eq!(r.call_of(7), None);
+        for id in 0..(MAX_WATCHED as u32 + 10) {
+            r.watch(id, key(&id.to_string()));
+        }
+        assert_eq!(r.len(), MAX_WATCHED);
+        // The newest watch is kept, the oldest went first.
+        let last = MAX_WATCHED as u32 + 9;
+        assert_eq!(r.call_of(last), Some(key(&last.to_string())));
+        assert_eq!(r.call_of(0), None);
+    }
+}
