@@ -309,8 +309,15 @@ impl ConfigError {
 }
 
 impl Config {
-    /// Parses and checks the text of a config file; `file` only names it in errors.
+    /// Parses and checks the text of a config file; `file` only names it in errors. The errors
+    /// are in the language the file asks for, else in [`language::current`].
     pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
+        Config::parse_in(text, file, language::current())
+    }
+
+    /// [`Config::parse`], with errors in `fallback` when the file names no language.
+    fn parse_in(text: &str, file: &Path, fallback: Language) -> Result<Config, ConfigError> {
+        let lang = language_hint(text).unwrap_or(fallback);
         let locate = |key: Option<&str>, offset: Option<usize>, message: String| {
             let found = match (key, offset) {
                 (Some(k), _) => find_key(text, k).map(|line| (k.to_string(), line)),
@@ -329,21 +336,28 @@ impl Config {
         };
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let offset = e.span().map(|s| s.start);
-            locate(None, offset, plain_words(e.message().trim()))
+            locate(None, offset, toml_words(e.message().trim(), lang))
         })?;
 
         let mut extensions = Vec::new();
         for ext in &raw.extensions {
             let n = number::normalize(ext);
-            let shown = ext.escape_debug();
+            let shown = ext.escape_debug().to_string();
             let problem = if n.is_empty() {
-                Some(format!("{shown:?} is empty"))
+                Some(tr!(lang, "config-extension-empty", extension = shown))
             } else if n.chars().count() > MAX_PARTY_LEN {
-                Some(format!(
-                    "\"{shown}\" is too long (at most {MAX_PARTY_LEN} characters)"
+                Some(tr!(
+                    lang,
+                    "config-extension-too-long",
+                    extension = shown,
+                    max = MAX_PARTY_LEN
                 ))
             } else if n.chars().any(|c| is_forbidden_in_id(c) || is_markup(c)) {
-                Some(format!("\"{shown}\" has characters no extension can have"))
+                Some(tr!(
+                    lang,
+                    "config-extension-bad-characters",
+                    extension = shown
+                ))
             } else {
                 None
             };
@@ -351,7 +365,7 @@ impl Config {
                 return Err(locate(
                     Some("extensions"),
                     None,
-                    format!("{problem}; write each extension as Ubity does, such as \"100\""),
+                    tr!(lang, "config-extension-problem", problem = problem),
                 ));
             }
             if !extensions.contains(&n) {
@@ -362,7 +376,7 @@ impl Config {
             return Err(locate(
                 Some("extensions"),
                 None,
-                "list at least one of your extensions, such as [\"100\"]".into(),
+                tr!(lang, "config-extensions-none"),
             ));
         }
 
@@ -370,9 +384,10 @@ impl Config {
             return Err(locate(
                 Some("ring_timeout"),
                 None,
-                format!(
-                    "{} is out of range; give seconds from 5 to 3600",
-                    raw.ring_timeout
+                tr!(
+                    lang,
+                    "config-ring-timeout-range",
+                    value = raw.ring_timeout.to_string()
                 ),
             ));
         }
@@ -381,9 +396,10 @@ impl Config {
             return Err(locate(
                 Some("history.keep_days"),
                 None,
-                format!(
-                    "{} is out of range; give days from 1 to 3650",
-                    raw.history.keep_days
+                tr!(
+                    lang,
+                    "config-keep-days-range",
+                    value = raw.history.keep_days.to_string()
                 ),
             ));
         }
@@ -391,14 +407,15 @@ impl Config {
             return Err(locate(
                 Some("history.keep_calls"),
                 None,
-                format!(
-                    "{} is out of range; give a number of calls from 1 to 10000000",
-                    raw.history.keep_calls
+                tr!(
+                    lang,
+                    "config-keep-calls-range",
+                    value = raw.history.keep_calls.to_string()
                 ),
             ));
         }
 
-        let quiet_hours = QuietHours::parse(&raw.quiet_hours)
+        let quiet_hours = QuietHours::parse(&raw.quiet_hours, lang)
             .map_err(|why| locate(Some("quiet_hours"), None, why))?;
 
         let api_key = raw.ubity.api_key.trim().to_string();
@@ -407,8 +424,7 @@ impl Config {
             return Err(locate(
                 Some("ubity.api_key"),
                 None,
-                "the API key has spaces or characters that are not plain ASCII; paste it again"
-                    .into(),
+                tr!(lang, "config-api-key-characters"),
             ));
         }
         let api_url = raw.ubity.api_url.trim().trim_end_matches('/').to_string();
@@ -419,7 +435,7 @@ impl Config {
             return Err(locate(
                 Some("ubity.api_url"),
                 None,
-                "give an http:// or https:// address, such as \"https://api.ubity.com\"".into(),
+                tr!(lang, "config-api-url"),
             ));
         }
         let ubity = (!api_key.is_empty()).then_some(crate::dial::Api {
@@ -429,7 +445,7 @@ impl Config {
 
         let crm_url = raw.crm.url.trim().to_string();
         if !crm_url.is_empty() {
-            crate::crm::check_template(&crm_url)
+            crate::crm::check_template(&crm_url, lang)
                 .map_err(|why| locate(Some("crm.url"), None, why))?;
         }
 
@@ -437,9 +453,10 @@ impl Config {
             locate(
                 Some("listen.address"),
                 None,
-                format!(
-                    "`{}` is not an IP address and port; write for example \"127.0.0.1:8765\" or \"0.0.0.0:8765\"",
-                    raw.listen.address
+                tr!(
+                    lang,
+                    "config-listen-address",
+                    value = raw.listen.address.escape_debug().to_string()
                 ),
             )
         })?;
@@ -453,16 +470,14 @@ impl Config {
                 return Err(locate(
                     Some("listen.secret"),
                     None,
-                    "use only letters, digits, '-' and '_' (it becomes part of a URL)".into(),
+                    tr!(lang, "config-secret-characters"),
                 ));
             }
             if secret.len() < MIN_SECRET_LEN {
                 return Err(locate(
                     Some("listen.secret"),
                     None,
-                    format!(
-                        "too short to be unguessable; use at least {MIN_SECRET_LEN} random characters, or run `calltray secret new`"
-                    ),
+                    tr!(lang, "config-secret-short", min = MIN_SECRET_LEN),
                 ));
             }
         }
@@ -470,11 +485,7 @@ impl Config {
             return Err(locate(
                 Some("listen.address"),
                 None,
-                format!(
-                    "{address} can be reached from other computers, so the listener needs a \
-                     [listen] secret; run `calltray secret new` to create one, or listen on \
-                     127.0.0.1 behind a tunnel"
-                ),
+                tr!(lang, "config-secret-needed", address = address.to_string()),
             ));
         }
 
@@ -496,23 +507,21 @@ impl Config {
                 return Err(locate(
                     Some(key),
                     None,
-                    format!(
-                        "`{value}` is not a URL path; write it like \"/init\" (letters, digits, '/', '-', '_', '.')"
+                    tr!(
+                        lang,
+                        "config-path-invalid",
+                        value = value.escape_debug().to_string()
                     ),
                 ));
             }
             if path == "/health" {
-                return Err(locate(
-                    Some(key),
-                    None,
-                    "/health is calltray's own status page; choose another path".into(),
-                ));
+                return Err(locate(Some(key), None, tr!(lang, "config-path-health")));
             }
             if let Some((other, _)) = paths.iter().find(|(_, p)| *p == path) {
                 return Err(locate(
                     Some(key),
                     None,
-                    format!("`{path}` is already used by `{other}`; each event needs its own path"),
+                    tr!(lang, "config-path-taken", path = &path, other = *other),
                 ));
             }
             paths.push((key, path));
@@ -531,9 +540,10 @@ impl Config {
                             locate(
                                 Some(key),
                                 None,
-                                format!(
-                                    "`{}` is not an address range; write for example \"203.0.113.0/24\" or \"2001:db8::/32\"",
-                                    v.escape_debug()
+                                tr!(
+                                    lang,
+                                    "config-address-range",
+                                    value = v.escape_debug().to_string()
                                 ),
                             )
                         })
@@ -548,9 +558,10 @@ impl Config {
                 locate(
                     Some("language"),
                     None,
-                    format!(
-                        "`{}` is not a language calltray speaks; write \"en\", \"fr\" or \"auto\" (the desktop's language)",
-                        raw.language.escape_debug()
+                    tr!(
+                        lang,
+                        "config-language",
+                        value = raw.language.escape_debug().to_string()
                     ),
                 )
             })?
@@ -560,9 +571,10 @@ impl Config {
             locate(
                 Some("region"),
                 None,
-                format!(
-                    "`{}` is not a country code; write the two letters of your country, such as \"CA\" or \"FR\"",
-                    raw.region.escape_debug()
+                tr!(
+                    lang,
+                    "config-region",
+                    value = raw.region.escape_debug().to_string()
                 ),
             )
         })?;
@@ -574,9 +586,10 @@ impl Config {
                 return Err(locate(
                     Some("contacts"),
                     None,
-                    format!(
-                        "\"{}\" is not a contacts file calltray reads; name .csv or .vcf files",
-                        entry.escape_debug()
+                    tr!(
+                        lang,
+                        "config-contacts-file",
+                        value = entry.escape_debug().to_string()
                     ),
                 ));
             }
@@ -614,12 +627,21 @@ impl Config {
     pub fn load_or_create(path: &Path) -> Result<(Config, bool), ConfigError> {
         let created = !path.exists();
         if created {
+            let lang = language::current();
             if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| io_error(path, "cannot create the config folder", e))?;
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    file_error(
+                        path,
+                        tr!(lang, "config-folder-not-created", error = e.to_string()),
+                    )
+                })?;
             }
-            std::fs::write(path, DEFAULT_FILE)
-                .map_err(|e| io_error(path, "cannot write the default config", e))?;
+            std::fs::write(path, DEFAULT_FILE).map_err(|e| {
+                file_error(
+                    path,
+                    tr!(lang, "config-default-not-written", error = e.to_string()),
+                )
+            })?;
         }
         Ok((Config::load(path)?, created))
     }
@@ -627,26 +649,18 @@ impl Config {
     /// Reads the config at `path`, which must exist: commands other than the agent itself
     /// leave the user's folders as they are.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        // Before the text is read, it cannot say which language it wants.
+        let lang = language::current();
         let bytes = std::fs::read(path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                ConfigError {
-                    file: path.to_path_buf(),
-                    line: None,
-                    key: None,
-                    message: "no config file here yet; run `calltray` once to create the \
-                              default one, or name another with --config"
-                        .into(),
-                }
+            let message = if e.kind() == std::io::ErrorKind::NotFound {
+                tr!(lang, "config-file-missing")
             } else {
-                io_error(path, "cannot read", e)
-            }
+                tr!(lang, "config-file-unreadable", error = e.to_string())
+            };
+            file_error(path, message)
         })?;
-        let text = String::from_utf8(bytes).map_err(|_| ConfigError {
-            file: path.to_path_buf(),
-            line: None,
-            key: None,
-            message: "the file is not UTF-8 text".into(),
-        })?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| file_error(path, tr!(lang, "config-file-not-utf8")))?;
         Config::parse(&text, path)
     }
 
@@ -657,29 +671,133 @@ impl Config {
     }
 }
 
-fn io_error(path: &Path, what: &str, e: std::io::Error) -> ConfigError {
+/// A problem with the file as a whole (no line, no key).
+fn file_error(path: &Path, message: String) -> ConfigError {
     ConfigError {
         file: path.to_path_buf(),
         line: None,
         key: None,
-        message: format!("{what}: {e}"),
+        message,
     }
 }
 
-/// serde's type names, said the way a person editing the file would.
-fn plain_words(message: &str) -> String {
-    message
-        .replace("expected u64", "expected a whole number")
-        .replace("expected a sequence", "expected a list such as [\"100\"]")
-        .replace("expected a boolean", "expected true or false")
-        .replace(
-            "expected struct RawListen",
-            "expected a table: write it as [listen]",
-        )
-        .replace(
-            "expected struct NotifyPrefs",
-            "expected a table: write it as [notify]",
-        )
+/// The TOML reader's complaint, said the way a person editing the file would and in `lang`.
+/// Its usual complaints are recognized and said anew; any other keeps the reader's own
+/// (English) words, introduced as such.
+fn toml_words(message: &str, lang: Language) -> String {
+    toml_mistake(message, lang).unwrap_or_else(|| tr!(lang, "config-toml-other", detail = message))
+}
+
+/// The usual complaints of the TOML reader and of serde (see their wording in the tests).
+fn toml_mistake(message: &str, lang: Language) -> Option<String> {
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let (found, expected) = rest.rsplit_once(", expected ")?;
+        return Some(tr!(
+            lang,
+            "config-toml-invalid-type",
+            found = found_words(found, lang)?,
+            expected = expected_words(expected, lang)?
+        ));
+    }
+    if let Some(rest) = message.strip_prefix("invalid value: ") {
+        let (found, expected) = rest.rsplit_once(", expected ")?;
+        return Some(tr!(
+            lang,
+            "config-toml-invalid-value",
+            found = found_words(found, lang)?,
+            expected = expected_words(expected, lang)?
+        ));
+    }
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let (key, choices) = rest.split_once("`, expected ")?;
+        return Some(tr!(
+            lang,
+            "config-toml-unknown-field",
+            key = key,
+            keys = code_list(choices)?
+        ));
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant `") {
+        let (value, choices) = rest.split_once("`, expected ")?;
+        return Some(tr!(
+            lang,
+            "config-toml-unknown-variant",
+            value = value,
+            values = code_list(choices)?
+        ));
+    }
+    if let Some(key) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    {
+        return Some(tr!(lang, "config-toml-missing-field", key = key));
+    }
+    if message.starts_with("duplicate key") {
+        return Some(tr!(lang, "config-toml-duplicate-key"));
+    }
+    // Syntax: "<what is wrong>, expected <tokens>".
+    let (what, expected) = message.split_once(", expected ").unwrap_or((message, ""));
+    Some(match (what, expected) {
+        ("unclosed table" | "unclosed array table", _) => tr!(lang, "config-toml-unclosed-table"),
+        ("unclosed array", _) => tr!(lang, "config-toml-unclosed-list"),
+        ("missing comma between array elements", _) => tr!(lang, "config-toml-missing-comma"),
+        ("string values must be quoted", _) => tr!(lang, "config-toml-unquoted"),
+        ("key with no value", _) => tr!(lang, "config-toml-no-value"),
+        ("unexpected key or value", _) => tr!(lang, "config-toml-after-value"),
+        ("invalid basic string", "`\"`") => tr!(lang, "config-toml-unclosed-quote", quote = "\""),
+        ("invalid literal string", "`'`") => tr!(lang, "config-toml-unclosed-quote", quote = "'"),
+        _ => return None,
+    })
+}
+
+/// What serde found, such as `string "soon"` or ``integer `5` ``, in `lang`.
+fn found_words(found: &str, lang: Language) -> Option<String> {
+    if let Some(value) = found.strip_prefix("string ") {
+        Some(tr!(lang, "config-found-text", value = value))
+    } else if let Some(value) = found.strip_prefix("integer ") {
+        let value = value
+            .trim_end_matches(" as i128")
+            .trim_end_matches(" as u128");
+        Some(tr!(lang, "config-found-number", value = value))
+    } else if let Some(value) = found.strip_prefix("floating point ") {
+        Some(tr!(lang, "config-found-decimal", value = value))
+    } else if let Some(value) = found.strip_prefix("boolean ") {
+        Some(tr!(lang, "config-found-boolean", value = value))
+    } else {
+        match found {
+            "sequence" => Some(tr!(lang, "config-found-list")),
+            "map" => Some(tr!(lang, "config-found-table")),
+            _ => None,
+        }
+    }
+}
+
+/// What serde expected, such as `u64` or `struct RawListen`, in `lang`.
+fn expected_words(expected: &str, lang: Language) -> Option<String> {
+    let table = match expected {
+        "u8" | "u16" | "u32" | "u64" | "usize" => return Some(tr!(lang, "config-expected-number")),
+        "a sequence" => return Some(tr!(lang, "config-expected-list")),
+        "a boolean" => return Some(tr!(lang, "config-expected-boolean")),
+        "a string" => return Some(tr!(lang, "config-expected-text")),
+        "struct RawListen" => "listen",
+        "struct NotifyPrefs" => "notify",
+        "struct Retention" => "history",
+        "struct Crm" => "crm",
+        "struct RawUbity" => "ubity",
+        _ => return None,
+    };
+    Some(tr!(lang, "config-expected-table", table = table))
+}
+
+/// serde's choices (`` one of `a`, `b`, `c` `` or `` `a` or `b` ``) as `` `a`, `b`, `c` ``.
+fn code_list(choices: &str) -> Option<String> {
+    let names: Vec<String> = choices
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|name| format!("`{name}`"))
+        .collect();
+    (!names.is_empty()).then(|| names.join(", "))
 }
 
 /// 1-based line number of a byte offset.
@@ -738,8 +856,9 @@ fn find_key(text: &str, dotted: &str) -> Option<usize> {
 mod tests {
     use super::*;
 
+    /// Parses in English unless the text names a language.
     fn parse(text: &str) -> Result<Config, ConfigError> {
-        Config::parse(text, Path::new("config.toml"))
+        Config::parse_in(text, Path::new("config.toml"), Language::English)
     }
 
     #[test]
@@ -852,6 +971,12 @@ mod tests {
             ),
             ("extensions = [\"1\\u0007\"]\n", 1, "extensions", "\\u{7}"),
             (
+                "extensions = [\" - \"]\n",
+                1,
+                "extensions",
+                "\" - \" is empty",
+            ),
+            (
                 "extensions = [\"100\"]\nlanguage = \"klingon\"\n",
                 2,
                 "language",
@@ -929,6 +1054,207 @@ mod tests {
         );
         assert_eq!(language_hint("language = \"auto\"\n"), None);
         assert_eq!(language_hint("not toml at all ["), None);
+    }
+
+    #[test]
+    fn a_french_file_is_told_its_mistakes_in_french() {
+        let table: &[(&str, usize, &str, &str)] = &[
+            (
+                "language = \"fr\"\nextensions = [\"100\"]\nring_timeout = 2\n",
+                3,
+                "ring_timeout",
+                "2 est hors limites; indiquez de 5 à 3600 secondes",
+            ),
+            (
+                "language = \"fr\"\nextensions = [\"100\"]\nquiet_hours = [\"lun-ven 12:00-13:00\"]\n",
+                3,
+                "quiet_hours",
+                "\"lun-ven 12:00-13:00\" : jour inconnu \"lun\"; utilisez les abréviations anglaises \
+                 mon, tue, wed, thu, fri, sat, sun ou daily",
+            ),
+            (
+                "language = \"fr\"\nextensions = [\"100\"]\n[crm]\nurl = \"crm.example.com/{e164}\"\n",
+                4,
+                "crm.url",
+                "l’URL doit commencer par http:// ou https://",
+            ),
+            (
+                "language = \"fr\"\nextensions = []\n",
+                2,
+                "extensions",
+                "inscrivez au moins un de vos postes, par exemple [\"100\"]",
+            ),
+            (
+                "language = \"fr\"\nextensions = [\"1<b>\"]\n",
+                2,
+                "extensions",
+                "\"1<b>\" contient des caractères qu’aucun poste ne peut avoir; inscrivez chaque \
+                 poste comme Ubity l’écrit, par exemple \"100\"",
+            ),
+            (
+                "language = \"fr\"\nextensions = [\"100\"]\n[history]\nkeep_calls = 0\n",
+                4,
+                "history.keep_calls",
+                "0 est hors limites; indiquez de 1 à 10\u{a0}000\u{a0}000 appels",
+            ),
+            (
+                "language = \"fr\"\nextensions = [\"100\"]\n[listen]\naddress = \"0.0.0.0:8765\"\n",
+                4,
+                "listen.address",
+                "0.0.0.0:8765 est joignable depuis d’autres ordinateurs",
+            ),
+            (
+                "language = \"fr\"\nextensions = [\"100\"]\n[listen]\nsecret = \"court\"\n",
+                4,
+                "listen.secret",
+                "utilisez au moins 22 caractères aléatoires, ou lancez `calltray secret new`",
+            ),
+            (
+                "language = \"fr\"\nextensions = [\"100\"]\nregion = \"Québec\"\n",
+                3,
+                "region",
+                "`Québec` n’est pas un code de pays",
+            ),
+            (
+                "language = \"fr\"\nextensions = [\"100\"]\nring_timeout = \"bientôt\"\n",
+                3,
+                "ring_timeout",
+                "mauvais type de valeur : le texte \"bientôt\"; il faut un nombre entier positif",
+            ),
+            (
+                "language = \"fr\"\nextensions = [\"100\"]\n[listen]\nadress = \"x\"\n",
+                4,
+                "listen.adress",
+                "clé inconnue `adress`; les clés possibles ici sont `address`, `secret`,",
+            ),
+        ];
+        for (text, line, key, words) in table {
+            // The file's `language` wins over the fallback.
+            let e = Config::parse_in(text, Path::new("c.toml"), Language::English).expect_err(text);
+            assert_eq!(e.line, Some(*line), "{text}: {e:?}");
+            assert_eq!(e.key.as_deref(), Some(*key), "{text}: {e:?}");
+            assert!(e.message.contains(words), "{text}: {:?}", e.message);
+        }
+        // No `language` (or "auto"): the fallback, the program's current language, is used.
+        let e = Config::parse_in("extensions = []\n", Path::new("c.toml"), Language::French)
+            .expect_err("no extension");
+        assert!(e.message.starts_with("inscrivez au moins"), "{e:?}");
+    }
+
+    #[test]
+    fn the_toml_readers_words_are_said_anew_in_each_language() {
+        let table: &[(&str, &str, &str)] = &[
+            (
+                "ring_timeout = -1",
+                "invalid value: the number `-1`, expected a whole number",
+                "valeur non permise : le nombre `-1`; il faut un nombre entier positif",
+            ),
+            (
+                "ring_timeout = [1]",
+                "invalid type: a list, expected a whole number",
+                "mauvais type de valeur : une liste; il faut un nombre entier positif",
+            ),
+            (
+                "quiet_hours = \"sat\"",
+                "invalid type: text \"sat\", expected a list such as [\"100\"]",
+                "mauvais type de valeur : le texte \"sat\"; il faut une liste, par exemple [\"100\"]",
+            ),
+            (
+                "contacts = [1.5]",
+                "invalid type: the decimal number `1.5`, expected text in quotes",
+                "mauvais type de valeur : le nombre décimal `1.5`; il faut du texte entre guillemets",
+            ),
+            (
+                "[notify]\nmissed = \"yes\"",
+                "invalid type: text \"yes\", expected true or false",
+                "mauvais type de valeur : le texte \"yes\"; il faut true ou false",
+            ),
+            (
+                "[crm]\nopen_on = \"sometimes\"",
+                "unknown variant `sometimes`, expected one of `ringing`, `answered`, `never`",
+                "valeur inconnue `sometimes`; les valeurs possibles sont `ringing`, `answered`, `never`",
+            ),
+            (
+                "[ubity]\napi_kee = \"k\"",
+                "unknown field `api_kee`, expected one of `api_key`, `api_url`",
+                "clé inconnue `api_kee`; les clés possibles ici sont `api_key`, `api_url`",
+            ),
+            (
+                "ring_timeout = 30\nring_timeout = 40",
+                "this key or table is written twice",
+                "cette clé ou cette table est écrite deux fois",
+            ),
+            (
+                "[listen",
+                "the table header is not closed",
+                "l’en-tête de table n’est pas fermé",
+            ),
+            (
+                "contacts = [\"a.csv\"",
+                "the list is not closed",
+                "la liste n’est pas fermée",
+            ),
+            (
+                "region = CA",
+                "with text in quotes",
+                "et le texte entre guillemets",
+            ),
+            (
+                "region = \"CA",
+                "the text has no closing quote (\")",
+                "il manque le guillemet (\") qui ferme le texte",
+            ),
+            (
+                "region = 'CA",
+                "the text has no closing quote (')",
+                "il manque le guillemet (') qui ferme le texte",
+            ),
+            ("region", "expected `=`", "une clé sans valeur"),
+            (
+                "region = \"CA\" \"FR\"",
+                "unexpected text after the value",
+                "texte inattendu après la valeur",
+            ),
+            (
+                "contacts = [\"a.csv\" \"b.csv\"]",
+                "a comma is missing",
+                "il manque une virgule",
+            ),
+            // Anything else keeps the reader's words, introduced in French.
+            (
+                "[crm]\nopen_on = 5",
+                "wanted string or table",
+                "l’analyseur TOML signale (en anglais) : wanted string or table",
+            ),
+        ];
+        for (body, en, fr) in table {
+            let text = format!("extensions = [\"100\"]\n{body}\n");
+            for (lang, words) in [(Language::English, en), (Language::French, fr)] {
+                let e = Config::parse_in(&text, Path::new("c.toml"), lang).expect_err(&text);
+                assert!(e.message.contains(words), "{text}: {:?}", e.message);
+            }
+        }
+        let e = Config::parse_in("ring_timeout = 30\n", Path::new("c.toml"), Language::French)
+            .expect_err("no extensions");
+        assert_eq!(e.message, "la clé `extensions` est absente");
+        // Each table written as a plain value is named as the table it should be.
+        for table in ["listen", "notify", "history", "crm", "ubity"] {
+            let text = format!("extensions = [\"100\"]\n{table} = 5\n");
+            let en = parse(&text).expect_err(&text).message;
+            assert_eq!(
+                en,
+                format!("invalid type: the number `5`, expected a table: write it as [{table}]")
+            );
+            let fr = Config::parse_in(&text, Path::new("c.toml"), Language::French)
+                .expect_err(&text)
+                .message;
+            assert_eq!(
+                fr,
+                format!(
+                    "mauvais type de valeur : le nombre `5`; il faut une table, écrite [{table}]"
+                )
+            );
+        }
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! nothing a caller sends (a number is free text to Ubity) can change the URL's shape: it
 //! can only fill in the blanks the user chose. Only http and https URLs are accepted.
 
+use crate::language::Language;
 use crate::names::Names;
 use crate::number::{self, Party};
+use crate::tr;
 use crate::tracker::Call;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -20,21 +22,22 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Checks a template when the config is read: known placeholders only, balanced braces, and
-/// an http or https URL once filled in. The error is the sentence shown to the user.
-pub fn check_template(template: &str) -> Result<(), String> {
+/// an http or https URL once filled in. The error is the sentence shown to the user, in `lang`.
+pub fn check_template(template: &str, lang: Language) -> Result<(), String> {
     let sample = fill(template, &|name| {
         PLACEHOLDERS.contains(&name).then(|| "1".to_string())
-    })?;
+    })
+    .map_err(|mistake| mistake.text(lang))?;
     let lower = sample.to_ascii_lowercase();
     let rest = lower
         .strip_prefix("https://")
         .or_else(|| lower.strip_prefix("http://"))
-        .ok_or_else(|| "the URL must start with http:// or https://".to_string())?;
+        .ok_or_else(|| tr!(lang, "config-crm-scheme"))?;
     if rest.is_empty() || rest.starts_with('/') {
-        return Err("the URL has no host name".into());
+        return Err(tr!(lang, "config-crm-no-host"));
     }
     if sample.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("the URL has spaces or control characters; percent-encode them".into());
+        return Err(tr!(lang, "config-crm-spaces"));
     }
     Ok(())
 }
@@ -66,26 +69,42 @@ fn value(name: &str, call: &Call, names: &Names) -> Option<String> {
     })
 }
 
+/// Why a template cannot be filled in; said in words by [`Mistake::text`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Mistake {
+    Unopened,
+    Unclosed,
+    UnknownPlaceholder(String),
+}
+
+impl Mistake {
+    fn text(&self, lang: Language) -> String {
+        match self {
+            Mistake::Unopened => tr!(lang, "config-crm-unopened"),
+            Mistake::Unclosed => tr!(lang, "config-crm-unclosed"),
+            Mistake::UnknownPlaceholder(name) => tr!(
+                lang,
+                "config-crm-placeholder",
+                placeholder = format!("{{{name}}}"),
+                placeholders = PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
+            ),
+        }
+    }
+}
+
 /// Replaces each `{name}` by its value, percent-encoded.
-fn fill(template: &str, value: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+fn fill(template: &str, value: &dyn Fn(&str) -> Option<String>) -> Result<String, Mistake> {
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = template;
     while let Some(open) = rest.find(['{', '}']) {
         out.push_str(&rest[..open]);
         if rest.as_bytes()[open] == b'}' {
-            return Err("a `}` without its `{`".into());
+            return Err(Mistake::Unopened);
         }
         let after = &rest[open + 1..];
-        let close = after
-            .find('}')
-            .ok_or_else(|| "a `{` without its `}`".to_string())?;
+        let close = after.find('}').ok_or(Mistake::Unclosed)?;
         let name = &after[..close];
-        let v = value(name).ok_or_else(|| {
-            format!(
-                "unknown placeholder {{{name}}}; use {}",
-                PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
-            )
-        })?;
+        let v = value(name).ok_or_else(|| Mistake::UnknownPlaceholder(name.to_string()))?;
         out.extend(utf8_percent_encode(&v, COMPONENT));
         rest = &after[close + 1..];
     }
@@ -144,23 +163,50 @@ mod tests {
     }
 
     #[test]
-    fn templates_are_checked() {
-        assert_eq!(check_template("https://crm.example.com/?q={e164}"), Ok(()));
-        assert_eq!(check_template("HTTP://crm.example.com/{number}"), Ok(()));
-        for (bad, says) in [
-            ("file:///etc/passwd?{number}", "http:// or https://"),
-            ("javascript:alert({number})", "http:// or https://"),
+    fn templates_are_checked_in_each_language() {
+        for lang in [Language::English, Language::French] {
+            assert_eq!(
+                check_template("https://crm.example.com/?q={e164}", lang),
+                Ok(())
+            );
+            assert_eq!(
+                check_template("HTTP://crm.example.com/{number}", lang),
+                Ok(())
+            );
+        }
+        for (bad, en, fr) in [
+            (
+                "file:///etc/passwd?{number}",
+                "http:// or https://",
+                "l’URL doit commencer par http:// ou https://",
+            ),
+            (
+                "javascript:alert({number})",
+                "http:// or https://",
+                "http:// ou https://",
+            ),
             (
                 "https://crm.example.com/?q={phone}",
-                "unknown placeholder {phone}",
+                "unknown placeholder {phone}; use {number}, {e164}",
+                "variable inconnue {phone}; utilisez {number}, {e164}",
             ),
-            ("https://crm.example.com/?q={e164", "without its `}`"),
-            ("https://crm.example.com/?q=e164}", "without its `{`"),
-            ("https:///path", "no host"),
-            ("https://crm.example.com/a b", "spaces"),
+            (
+                "https://crm.example.com/?q={e164",
+                "a `{` without its `}`",
+                "un `{` sans son `}`",
+            ),
+            (
+                "https://crm.example.com/?q=e164}",
+                "a `}` without its `{`",
+                "un `}` sans son `{`",
+            ),
+            ("https:///path", "no host", "pas de nom d’hôte"),
+            ("https://crm.example.com/a b", "spaces", "des espaces"),
         ] {
-            let e = check_template(bad).expect_err(bad);
-            assert!(e.contains(says), "{bad}: {e}");
+            for (lang, says) in [(Language::English, en), (Language::French, fr)] {
+                let e = check_template(bad, lang).expect_err(bad);
+                assert!(e.contains(says), "{bad}: {e}");
+            }
         }
     }
 }

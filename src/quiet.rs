@@ -4,6 +4,8 @@
 //! `"daily 22:00-07:00"` (past midnight: into the next morning). Pure: local times in, answers
 //! out.
 
+use crate::language::Language;
+use crate::tr;
 use chrono::{Datelike, NaiveDateTime, NaiveTime, TimeDelta, Timelike};
 
 const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -23,11 +25,21 @@ pub struct QuietHours {
 }
 
 impl QuietHours {
-    /// Reads the config's entries; the error names the entry and what is wrong with it.
-    pub fn parse(entries: &[String]) -> Result<QuietHours, String> {
+    /// Reads the config's entries; the error, in `lang`, names the entry and what is wrong
+    /// with it.
+    pub fn parse(entries: &[String], lang: Language) -> Result<QuietHours, String> {
         let ranges = entries
             .iter()
-            .map(|e| parse_entry(e).map_err(|why| format!("{e:?}: {why}")))
+            .map(|e| {
+                parse_entry(e).map_err(|why| {
+                    tr!(
+                        lang,
+                        "config-quiet-entry",
+                        entry = format!("{e:?}"),
+                        problem = why.text(lang)
+                    )
+                })
+            })
             .collect::<Result<_, _>>()?;
         Ok(QuietHours { ranges })
     }
@@ -68,36 +80,56 @@ impl QuietHours {
     }
 }
 
-fn parse_entry(entry: &str) -> Result<Range, String> {
+/// What is wrong with one entry; said in words by [`Mistake::text`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Mistake {
+    Empty,
+    HoursShape,
+    Extra,
+    SameTime,
+    UnknownDay(String),
+    NotATime(String),
+}
+
+impl Mistake {
+    fn text(&self, lang: Language) -> String {
+        match self {
+            Mistake::Empty => tr!(lang, "config-quiet-empty"),
+            Mistake::HoursShape => tr!(lang, "config-quiet-hours-shape"),
+            Mistake::Extra => tr!(lang, "config-quiet-extra"),
+            Mistake::SameTime => tr!(lang, "config-quiet-same-time"),
+            Mistake::UnknownDay(day) => tr!(lang, "config-quiet-day", day = format!("{day:?}")),
+            Mistake::NotATime(time) => tr!(lang, "config-quiet-time", time = format!("{time:?}")),
+        }
+    }
+}
+
+fn parse_entry(entry: &str) -> Result<Range, Mistake> {
     let mut words = entry.split_whitespace();
-    let days = parse_days(words.next().ok_or("empty entry")?)?;
+    let days = parse_days(words.next().ok_or(Mistake::Empty)?)?;
     let (start, end) = match words.next() {
         None => (0, 24 * 60),
         Some(span) => {
-            let (a, b) = span
-                .split_once('-')
-                .ok_or("write the hours as HH:MM-HH:MM")?;
+            let (a, b) = span.split_once('-').ok_or(Mistake::HoursShape)?;
             (parse_time(a)?, parse_time(b)?)
         }
     };
     if words.next().is_some() {
-        return Err("write days, then one HH:MM-HH:MM range".into());
+        return Err(Mistake::Extra);
     }
     if start == end {
-        return Err("the range starts and ends at the same time".into());
+        return Err(Mistake::SameTime);
     }
     Ok(Range { days, start, end })
 }
 
-fn parse_days(text: &str) -> Result<[bool; 7], String> {
+fn parse_days(text: &str) -> Result<[bool; 7], Mistake> {
     let mut days = [false; 7];
     let index = |name: &str| {
         DAY_NAMES
             .iter()
             .position(|d| name.eq_ignore_ascii_case(d))
-            .ok_or_else(|| {
-                format!("unknown day {name:?}; use mon, tue, wed, thu, fri, sat, sun or daily")
-            })
+            .ok_or_else(|| Mistake::UnknownDay(name.to_string()))
     };
     if text.eq_ignore_ascii_case("daily") {
         return Ok([true; 7]);
@@ -121,8 +153,8 @@ fn parse_days(text: &str) -> Result<[bool; 7], String> {
     Ok(days)
 }
 
-fn parse_time(text: &str) -> Result<u32, String> {
-    let bad = || format!("{text:?} is not a time; write HH:MM, from 00:00 to 24:00");
+fn parse_time(text: &str) -> Result<u32, Mistake> {
+    let bad = || Mistake::NotATime(text.to_string());
     let (h, m) = text.split_once(':').ok_or_else(bad)?;
     let (h, m): (u32, u32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
     if m >= 60 || h > 24 || (h == 24 && m > 0) {
@@ -142,8 +174,11 @@ mod tests {
     }
 
     fn quiet(entries: &[&str]) -> QuietHours {
-        QuietHours::parse(&entries.iter().map(|e| e.to_string()).collect::<Vec<_>>())
-            .expect("valid entries")
+        QuietHours::parse(
+            &entries.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+            Language::English,
+        )
+        .expect("valid entries")
     }
 
     #[test]
@@ -188,18 +223,28 @@ mod tests {
     }
 
     #[test]
-    fn mistakes_are_named() {
-        for (entry, says) in [
-            ("mon-fry 12:00-13:00", "unknown day \"fry\""),
-            ("mon 12-13", "not a time"),
-            ("mon 12:00", "HH:MM-HH:MM"),
-            ("mon 25:00-26:00", "not a time"),
-            ("mon 12:00-12:00", "same time"),
-            ("mon 12:00-13:00 extra", "one HH:MM-HH:MM"),
-            ("", "empty"),
+    fn mistakes_are_named_in_each_language() {
+        for (entry, en, fr) in [
+            (
+                "mon-fry 12:00-13:00",
+                "\"mon-fry 12:00-13:00\": unknown day \"fry\"",
+                "\"mon-fry 12:00-13:00\" : jour inconnu \"fry\"; utilisez les abréviations anglaises",
+            ),
+            ("mon 12-13", "not a time", "\"12\" n’est pas une heure"),
+            ("mon 12:00", "HH:MM-HH:MM", "sous la forme HH:MM-HH:MM"),
+            ("mon 25:00-26:00", "not a time", "n’est pas une heure"),
+            ("mon 12:00-12:00", "same time", "à la même heure"),
+            (
+                "mon 12:00-13:00 extra",
+                "one HH:MM-HH:MM",
+                "une seule plage",
+            ),
+            ("", "empty", "entrée vide"),
         ] {
-            let e = QuietHours::parse(&[entry.to_string()]).expect_err(entry);
-            assert!(e.contains(says), "{entry}: {e}");
+            for (lang, says) in [(Language::English, en), (Language::French, fr)] {
+                let e = QuietHours::parse(&[entry.to_string()], lang).expect_err(entry);
+                assert!(e.contains(says), "{entry}: {e}");
+            }
         }
     }
 }

@@ -161,3 +161,78 @@ lookup-extensions = Ubity extensions: { $count ->
 lookup-no-contacts = No contacts files: add them to `contacts` in the config.
 history-name = name
 action-open-crm = Open in CRM
+
+## Config error details
+
+# What is wrong with a value, after "config.toml, line 3, key `x`: ". Quoted values come
+# in already quoted or escaped; write `code` as the user types it in the file.
+config-extension-problem = { $problem }; write each extension as Ubity does, such as "100"
+config-extension-empty = "{ $extension }" is empty
+config-extension-too-long = "{ $extension }" is too long (at most { $max } characters)
+config-extension-bad-characters = "{ $extension }" has characters no extension can have
+config-extensions-none = list at least one of your extensions, such as ["100"]
+config-ring-timeout-range = { $value } is out of range; give seconds from 5 to 3600
+config-keep-days-range = { $value } is out of range; give days from 1 to 3650
+config-keep-calls-range = { $value } is out of range; give a number of calls from 1 to 10000000
+config-api-key-characters = the API key has spaces or characters that are not plain ASCII; paste it again
+config-api-url = give an http:// or https:// address, such as "https://api.ubity.com"
+config-listen-address = `{ $value }` is not an IP address and port; write for example "127.0.0.1:8765" or "0.0.0.0:8765"
+config-secret-characters = use only letters, digits, '-' and '_' (it becomes part of a URL)
+config-secret-short = too short to be unguessable; use at least { $min } random characters, or run `calltray secret new`
+config-secret-needed = { $address } can be reached from other computers, so the listener needs a [listen] secret; run `calltray secret new` to create one, or listen on 127.0.0.1 behind a tunnel
+config-path-invalid = `{ $value }` is not a URL path; write it like "/init" (letters, digits, '/', '-', '_', '.')
+config-path-health = /health is calltray's own status page; choose another path
+config-path-taken = `{ $path }` is already used by `{ $other }`; each event needs its own path
+config-address-range = `{ $value }` is not an address range; write for example "203.0.113.0/24" or "2001:db8::/32"
+config-language = `{ $value }` is not a language calltray speaks; write "en", "fr" or "auto" (the desktop's language)
+config-region = `{ $value }` is not a country code; write the two letters of your country, such as "CA" or "FR"
+config-contacts-file = "{ $value }" is not a contacts file calltray reads; name .csv or .vcf files
+# The file itself. { $error } is the system's own words, in the system's language.
+config-file-missing = no config file here yet; run `calltray` once to create the default one, or name another with --config
+config-file-not-utf8 = the file is not UTF-8 text
+config-file-unreadable = cannot read: { $error }
+config-folder-not-created = cannot create the config folder: { $error }
+config-default-not-written = cannot write the default config: { $error }
+# [quiet_hours]: { $entry } is the entry as written, in quotes.
+config-quiet-entry = { $entry }: { $problem }
+config-quiet-empty = empty entry
+config-quiet-hours-shape = write the hours as HH:MM-HH:MM
+config-quiet-extra = write days, then one HH:MM-HH:MM range
+config-quiet-same-time = the range starts and ends at the same time
+config-quiet-day = unknown day { $day }; use mon, tue, wed, thu, fri, sat, sun or daily
+config-quiet-time = { $time } is not a time; write HH:MM, from 00:00 to 24:00
+# [crm] url. { $placeholder } comes with its braces, { $placeholders } is the list of them.
+config-crm-scheme = the URL must start with http:// or https://
+config-crm-no-host = the URL has no host name
+config-crm-spaces = the URL has spaces or control characters; percent-encode them
+config-crm-unopened = a `{"}"}` without its `{"{"}`
+config-crm-unclosed = a `{"{"}` without its `{"}"}`
+config-crm-placeholder = unknown placeholder { $placeholder }; use { $placeholders }
+# What the TOML reader says, put in the user's words. { $found } and { $expected } are the
+# config-found-* and config-expected-* messages below.
+config-toml-invalid-type = invalid type: { $found }, expected { $expected }
+config-toml-invalid-value = invalid value: { $found }, expected { $expected }
+config-found-text = text { $value }
+config-found-number = the number { $value }
+config-found-decimal = the decimal number { $value }
+config-found-boolean = { $value }
+config-found-list = a list
+config-found-table = a table
+config-expected-number = a whole number
+config-expected-list = a list such as ["100"]
+config-expected-boolean = true or false
+config-expected-text = text in quotes
+config-expected-table = a table: write it as [{ $table }]
+config-toml-unknown-field = unknown field `{ $key }`, expected one of { $keys }
+config-toml-unknown-variant = unknown variant `{ $value }`, expected one of { $values }
+config-toml-missing-field = the key `{ $key }` is missing
+config-toml-duplicate-key = this key or table is written twice; keep only one
+config-toml-unclosed-table = the table header is not closed; end it with `]`, as in [listen]
+config-toml-unclosed-list = the list is not closed; end it with `]`, as in ["100", "101"]
+config-toml-missing-comma = a comma is missing between two items of the list
+config-toml-unquoted = write a value after `=`, with text in quotes, such as "fr"
+config-toml-no-value = a key without a value: expected `=`, as in key = value
+config-toml-unclosed-quote = the text has no closing quote ({ $quote })
+config-toml-after-value = unexpected text after the value; write one key = value per line
+# Any other complaint of the TOML reader, in its own (English) words.
+config-toml-other = { $detail }
