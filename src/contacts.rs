@@ -34,21 +34,60 @@ pub struct Contact {
 
 /// Why a contacts file could not be read, with the line when known.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}{message}", line_prefix(.line))]
+#[error("{}{}", line_prefix(.line), .problem.english())]
 pub struct SourceError {
     pub line: Option<u64>,
-    pub message: String,
+    pub problem: Problem,
+}
+
+/// What is wrong with a contacts file, as data: the words are chosen in the user's language
+/// by whoever shows it ([`crate::names`]); [`Problem::english`] is for the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The CSV reader gave up; its own words.
+    NotCsv(String),
+    /// The header row names no name column, no phone column, or neither; the headers seen.
+    Columns {
+        name: bool,
+        phone: bool,
+        seen: String,
+    },
+    /// Text with no `BEGIN:VCARD` line.
+    NoVcard,
+}
+
+impl Problem {
+    pub fn english(&self) -> String {
+        match self {
+            Problem::NotCsv(e) => format!("not readable as CSV: {e}"),
+            Problem::Columns { name, phone, seen } => {
+                let missing = match (name, phone) {
+                    (false, false) => "no name column and no phone column",
+                    (false, true) => "no name column",
+                    _ => "no phone column",
+                };
+                format!(
+                    "{missing} in the header row: expected headers such as \"Name\" (or \"First \
+                     Name\" and \"Last Name\", \"Nom\", \"Prénom\", \"Company\") and \"Phone\" (or \
+                     \"Mobile\", \"Téléphone\"); headers seen: {seen}"
+                )
+            }
+            Problem::NoVcard => "no vCard in this file: expected a line \"BEGIN:VCARD\"".into(),
+        }
+    }
 }
 
 fn line_prefix(line: &Option<u64>) -> String {
     line.map(|n| format!("line {n}: ")).unwrap_or_default()
 }
 
-/// Where a name came from, for `calltray lookup` to explain a match (e.g. "contacts.csv, line 4").
+/// Where a name came from, for `calltray lookup` to explain a match: the source given to
+/// [`Directory::add`] and the line of the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub name: String,
     pub source: String,
+    pub line: Option<u64>,
 }
 
 /// Names by matching key. The key function is supplied by the caller (it normalises a number
@@ -86,7 +125,8 @@ impl Directory {
                 if let Slot::Vacant(slot) = self.entries.entry(k) {
                     slot.insert(Entry {
                         name: contact.name.clone(),
-                        source: origin(source, contact.line),
+                        source: source.to_string(),
+                        line: contact.line,
                     });
                 }
             }
@@ -105,14 +145,6 @@ impl Directory {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
-    }
-}
-
-fn origin(source: &str, line: Option<u64>) -> String {
-    match (source.is_empty(), line) {
-        (_, None) => source.to_string(),
-        (true, Some(n)) => format!("line {n}"),
-        (false, Some(n)) => format!("{source}, line {n}"),
     }
 }
 
@@ -381,7 +413,7 @@ pub fn read_csv(text: &[u8]) -> Result<Vec<Contact>, SourceError> {
         .from_reader(body.as_bytes());
     let csv_error = |e: csv::Error| SourceError {
         line: line_of(e.position()),
-        message: format!("not readable as CSV: {e}"),
+        problem: Problem::NotCsv(e.to_string()),
     };
     let headers = reader.headers().map_err(csv_error)?.clone();
     let columns = Columns::from_headers(&headers, line_of(headers.position()))?;
@@ -489,20 +521,16 @@ impl Columns {
             && columns.family.is_empty()
             && columns.company.is_empty();
         let no_phone = columns.phones.is_empty();
-        let missing = match (no_name, no_phone) {
-            (false, false) => return Ok(columns),
-            (true, true) => "no name column and no phone column",
-            (true, false) => "no name column",
-            (false, true) => "no phone column",
-        };
+        if !no_name && !no_phone {
+            return Ok(columns);
+        }
         Err(SourceError {
             line,
-            message: format!(
-                "{missing} in the header row: expected headers such as \"Name\" (or \"First \
-                 Name\" and \"Last Name\", \"Nom\", \"Prénom\", \"Company\") and \"Phone\" (or \
-                 \"Mobile\", \"Téléphone\"); headers seen: {}",
-                list_headers(headers)
-            ),
+            problem: Problem::Columns {
+                name: !no_name,
+                phone: !no_phone,
+                seen: list_headers(headers),
+            },
         })
     }
 
@@ -574,7 +602,7 @@ pub fn read_vcard(text: &str) -> Result<Vec<Contact>, SourceError> {
     if !found_card && !blank {
         return Err(SourceError {
             line: None,
-            message: "no vCard in this file: expected a line \"BEGIN:VCARD\"".to_string(),
+            problem: Problem::NoVcard,
         });
     }
     Ok(contacts)
@@ -829,17 +857,28 @@ Fran\xe7ois;L\x92Heureux;;;438 555-3434\r\n";
     fn missing_columns_are_named_with_the_headers_seen() {
         let err = read_csv(b"Email,Phone\na@b.c,5145551234\n").unwrap_err();
         assert_eq!(err.line, Some(1));
-        assert!(err.message.starts_with("no name column in the header row"));
-        assert!(err.message.ends_with("headers seen: \"Email\", \"Phone\""));
+        assert!(
+            err.problem
+                .english()
+                .starts_with("no name column in the header row")
+        );
+        assert!(
+            err.to_string()
+                .ends_with("headers seen: \"Email\", \"Phone\"")
+        );
         assert!(err.to_string().starts_with("line 1: no name column"));
 
         let err = read_csv(b"\n\nName,Fax\n").unwrap_err();
         assert_eq!(err.line, Some(3));
-        assert!(err.message.starts_with("no phone column"), "{err}");
+        assert!(
+            err.problem.english().starts_with("no phone column"),
+            "{err}"
+        );
 
         let err = read_csv(b"a;b\n").unwrap_err();
         assert!(
-            err.message
+            err.problem
+                .english()
                 .starts_with("no name column and no phone column")
         );
     }
@@ -1028,20 +1067,17 @@ TEL:not a number\nTEL:5145559999\nEND:VCARD\n",
             directory.get("+15145551234"),
             Some(&Entry {
                 name: "Anne".into(),
-                source: "work.csv, line 2".into()
+                source: "work.csv".into(),
+                line: Some(2),
             })
         );
         assert_eq!(
-            directory.get("+15145559999").map(|e| e.source.as_str()),
-            Some("phone.vcf, line 1")
+            directory
+                .get("+15145559999")
+                .map(|e| (e.source.as_str(), e.line)),
+            Some(("phone.vcf", Some(1)))
         );
         assert_eq!(directory.get("5145551234"), None);
-    }
-
-    #[test]
-    fn origin_without_prefix_or_line() {
-        assert_eq!(origin("", Some(4)), "line 4");
-        assert_eq!(origin("manual", None), "manual");
     }
 
     // --- Garbage ------------------------------------------------------------------------------

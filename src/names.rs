@@ -16,6 +16,12 @@ use rlibphonenumber::Region;
 use std::io::Read;
 use std::path::Path;
 
+/// Where a matched name came from.
+enum Found<'a> {
+    Extensions,
+    File(&'a str, Option<u64>),
+}
+
 /// One place names came from, as `calltray lookup` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
@@ -105,26 +111,34 @@ impl Names {
             .map(|(name, _)| name)
     }
 
-    fn find(&self, party: &Party) -> Option<(&str, String)> {
+    fn find(&self, party: &Party) -> Option<(&str, Found<'_>)> {
         match party {
             Party::Extension(digits) => self
                 .extensions
                 .get(digits)
-                .map(|n| (n.as_str(), "Ubity extensions".to_string())),
+                .map(|n| (n.as_str(), Found::Extensions)),
             Party::Phone { e164, .. } => self
                 .contacts
                 .get(e164)
-                .map(|Entry { name, source }| (name.as_str(), source.clone())),
+                .map(|Entry { name, source, line }| (name.as_str(), Found::File(source, *line))),
             Party::Unknown | Party::Text(_) => None,
         }
     }
 
-    /// How `raw` was read and which name, if any, it matched.
-    pub fn explain(&self, raw: &str) -> Explanation {
+    /// How `raw` was read and which name, if any, it matched, with where it came from in
+    /// `lang`'s words.
+    pub fn explain(&self, raw: &str, lang: Language) -> Explanation {
         let party = number::read(raw, self.region);
-        let found = self
-            .find(&party)
-            .map(|(name, source)| (name.to_string(), source));
+        let found = self.find(&party).map(|(name, found)| {
+            let source = match found {
+                Found::Extensions => tr!(lang, "lookup-from-extensions"),
+                Found::File(file, Some(line)) => {
+                    tr!(lang, "lookup-from-line", file = file, line = line)
+                }
+                Found::File(file, None) => file.to_string(),
+            };
+            (name.to_string(), source)
+        });
         Explanation { party, found }
     }
 
@@ -166,8 +180,8 @@ impl Names {
 /// What `calltray lookup` prints: how `raw` was read, the name it matched or that none did,
 /// and every source searched with what it held. `keyed`: an API key is configured.
 pub fn lookup_report(raw: &str, names: &Names, keyed: bool, lang: Language) -> String {
-    let explained = names.explain(raw);
-    let shown_raw = format!("“{}”", clean(raw.trim()));
+    let explained = names.explain(raw, lang);
+    let shown_raw = clean(raw.trim());
     let mut lines = vec![match &explained.party {
         Party::Unknown => tr!(lang, "lookup-empty"),
         Party::Extension(digits) => {
@@ -247,23 +261,53 @@ const MAX_CONTACTS_FILE: u64 = 16 * 1024 * 1024;
 
 /// Reads one contacts file. The error is the sentence shown to the user.
 fn read_file(path: &Path) -> Result<Vec<crate::contacts::Contact>, String> {
-    let kind = Kind::of(path).ok_or("not a .csv or .vcf file")?;
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let kind = Kind::of(path).ok_or_else(|| tr!(crate::language::current(), "contacts-kind"))?;
+    let lang = crate::language::current();
+    let unreadable = |e: std::io::Error| tr!(lang, "contacts-unreadable", error = e.to_string());
+    let file = std::fs::File::open(path).map_err(unreadable)?;
     let mut bytes = Vec::new();
     file.take(MAX_CONTACTS_FILE + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
+        .map_err(unreadable)?;
     if bytes.len() as u64 > MAX_CONTACTS_FILE {
-        return Err(format!(
-            "larger than {} MiB",
-            MAX_CONTACTS_FILE / 1024 / 1024
+        return Err(tr!(
+            lang,
+            "contacts-too-large",
+            mib = MAX_CONTACTS_FILE / 1024 / 1024
         ));
     }
     let read = match kind {
         Kind::Csv => crate::contacts::read_csv(&bytes),
         Kind::Vcard => crate::contacts::read_vcard(&crate::contacts::decode_text(&bytes)),
     };
-    read.map_err(|e| e.to_string())
+    read.map_err(|e| {
+        // The log gets the English words; the user, through `lookup`, theirs.
+        tracing::debug!("{}: {e}", path.display());
+        problem_text(&e, crate::language::current())
+    })
+}
+
+/// A contacts file's problem in `lang`'s words, with its line when known.
+fn problem_text(e: &crate::contacts::SourceError, lang: Language) -> String {
+    use crate::contacts::Problem;
+    let text = match &e.problem {
+        Problem::NotCsv(detail) => tr!(lang, "contacts-not-csv", detail = clean(detail)),
+        Problem::Columns { name, phone, seen } => tr!(
+            lang,
+            "contacts-columns",
+            missing = match (name, phone) {
+                (false, false) => "both",
+                (false, true) => "name",
+                _ => "phone",
+            },
+            seen = seen
+        ),
+        Problem::NoVcard => tr!(lang, "contacts-no-vcard"),
+    };
+    match e.line {
+        Some(line) => tr!(lang, "contacts-at-line", line = line, problem = text),
+        None => text,
+    }
 }
 
 /// The names a running calltray uses: the config's contacts files, read now, and the
@@ -357,14 +401,32 @@ mod tests {
     }
 
     #[test]
+    fn a_file_problem_is_told_in_each_language() {
+        let e = crate::contacts::read_csv(b"Email,Phone\na@b.c,5145551234\n").unwrap_err();
+        let fr = problem_text(&e, Language::French);
+        assert!(
+            fr.starts_with("ligne 1 : aucune colonne de nom dans la ligne d’en-tête"),
+            "{fr}"
+        );
+        assert!(fr.ends_with("\"Email\", \"Phone\""), "{fr}");
+        let en = problem_text(&e, Language::English);
+        assert!(
+            en.starts_with("line 1: no name column in the header row"),
+            "{en}"
+        );
+    }
+
+    #[test]
     fn lookup_explains_where_a_name_came_from() {
         let n = names();
-        let e = n.explain("514-555-1212");
+        let e = n.explain("514-555-1212", Language::English);
         assert!(matches!(&e.party, Party::Phone { e164, .. } if e164 == "+15145551212"));
         let (name, source) = e.found.unwrap();
         assert_eq!(name, "Hélène Tremblay");
-        assert!(source.starts_with("contacts.csv"), "{source}");
-        assert_eq!(n.explain("4165550000").found, None);
+        assert_eq!(source, "contacts.csv, line 2");
+        assert_eq!(n.explain("4165550000", Language::French).found, None);
+        let (_, source) = n.explain("204", Language::French).found.unwrap();
+        assert_eq!(source, "postes Ubity");
         assert_eq!(n.sources()[0].numbers, 2);
     }
 }

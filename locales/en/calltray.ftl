@@ -139,9 +139,9 @@ config-key-capital = Key `{ $key }`
 
 ## calltray lookup
 
-lookup-phone = { $raw } reads as { $e164 }, shown as { $display } (home region { $region }).
-lookup-extension = { $raw } reads as extension { $number }: names come from Ubity’s extensions.
-lookup-text = { $raw } is not a phone number calltray can read; it is shown as received and matches no contact.
+lookup-phone = “{ $raw }” reads as { $e164 }, shown as { $display } (home region { $region }).
+lookup-extension = “{ $raw }” reads as extension { $number }: names come from Ubity’s extensions.
+lookup-text = “{ $raw }” is not a phone number calltray can read; it is shown as received and matches no contact.
 lookup-empty = No number given: such a call shows “Unknown number”.
 lookup-found = Name: { $name } (from { $source }).
 lookup-not-found = No name matches.
@@ -236,3 +236,19 @@ config-toml-unclosed-quote = the text has no closing quote ({ $quote })
 config-toml-after-value = unexpected text after the value; write one key = value per line
 # Any other complaint of the TOML reader, in its own (English) words.
 config-toml-other = { $detail }
+
+## Contacts files
+
+lookup-from-line = { $file }, line { $line }
+lookup-from-extensions = Ubity extensions
+contacts-at-line = line { $line }: { $problem }
+contacts-not-csv = not readable as CSV ({ $detail })
+contacts-columns = { $missing ->
+        [name] no name column
+        [phone] no phone column
+       *[both] no name column and no phone column
+    } in the header row: expected headers such as “Name” (or “First Name” and “Last Name”, “Nom”, “Prénom”, “Company”) and “Phone” (or “Mobile”, “Téléphone”); headers seen: { $seen }
+contacts-no-vcard = no vCard in this file: expected a line “BEGIN:VCARD”
+contacts-unreadable = cannot read it: { $error }
+contacts-too-large = larger than { $mib } MiB
+contacts-kind = not a .csv or .vcf file

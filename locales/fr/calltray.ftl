@@ -140,9 +140,9 @@ config-key-capital = Clé `{ $key }`
 
 ## calltray lookup
 
-lookup-phone = { $raw } se lit { $e164 }, affiché { $display } (région { $region }).
-lookup-extension = { $raw } se lit comme le poste { $number } : les noms viennent des postes Ubity.
-lookup-text = { $raw } n’est pas un numéro que calltray sait lire; il est affiché tel quel et ne correspond à aucun contact.
+lookup-phone = « { $raw } » se lit { $e164 }, affiché { $display } (région { $region }).
+lookup-extension = « { $raw } » se lit comme le poste { $number } : les noms viennent des postes Ubity.
+lookup-text = « { $raw } » n’est pas un numéro que calltray sait lire; il est affiché tel quel et ne correspond à aucun contact.
 lookup-empty = Aucun numéro : un tel appel s’affiche « Numéro inconnu ».
 lookup-found = Nom : { $name } (de { $source }).
 lookup-not-found = Aucun nom ne correspond.
@@ -229,3 +229,19 @@ config-toml-no-value = une clé sans valeur; écrivez-la sous la forme clé = va
 config-toml-unclosed-quote = il manque le guillemet ({ $quote }) qui ferme le texte
 config-toml-after-value = texte inattendu après la valeur; écrivez une seule paire clé = valeur par ligne
 config-toml-other = l’analyseur TOML signale (en anglais) : { $detail }
+
+## Contacts files
+
+lookup-from-line = { $file }, ligne { $line }
+lookup-from-extensions = postes Ubity
+contacts-at-line = ligne { $line } : { $problem }
+contacts-not-csv = illisible comme CSV ({ $detail })
+contacts-columns = { $missing ->
+        [name] aucune colonne de nom
+        [phone] aucune colonne de téléphone
+       *[both] ni colonne de nom ni colonne de téléphone
+    } dans la ligne d’en-tête : attendu des en-têtes comme « Nom » (ou « Prénom » et « Nom de famille », « Name », « Entreprise ») et « Téléphone » (ou « Cellulaire », « Phone ») ; en-têtes trouvés : { $seen }
+contacts-no-vcard = aucune vCard dans ce fichier : une ligne « BEGIN:VCARD » est attendue
+contacts-unreadable = lecture impossible : { $error }
+contacts-too-large = plus de { $mib } Mio
+contacts-kind = pas un fichier .csv ou .vcf
