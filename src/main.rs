@@ -6,7 +6,7 @@ use calltray::config::Config;
 use calltray::event::Direction;
 use calltray::language::{self, Language};
 use calltray::{history, listener, notifier, paths, simulate, tr, tray, view, watch};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -112,7 +112,13 @@ fn main() -> ExitCode {
             detail = info.to_string()
         ));
     }));
-    let cli = Cli::parse();
+    let lang = cli_language();
+    language::set_current(lang);
+    let matches = localized_cli(lang).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     init_logging();
     match run(cli) {
         Ok(code) => code,
@@ -125,6 +131,110 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The language of `--help` and of messages before the config is read: the config's own
+/// `language` when it says, else the desktop's.
+fn cli_language() -> Language {
+    let mut args = std::env::args_os().skip(1);
+    let mut path = None;
+    while let Some(arg) = args.next() {
+        if arg == "--config" {
+            path = args.next().map(PathBuf::from);
+        } else if let Some(p) = arg.to_str().and_then(|a| a.strip_prefix("--config=")) {
+            path = Some(PathBuf::from(p));
+        }
+    }
+    path.or_else(paths::default_config)
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|text| calltray::config::language_hint(&text))
+        .unwrap_or_else(Language::from_system)
+}
+
+/// The command line with its help in `lang`: every description comes from the Fluent files
+/// (`cli-<command>-<argument>`), and the headings clap writes are replaced by translated ones.
+fn localized_cli(lang: Language) -> clap::Command {
+    fn words(cmd: clap::Command, prefix: &str, lang: Language) -> clap::Command {
+        let template = format!(
+            "{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
+            tr!(lang, "cli-usage")
+        );
+        let mut cmd = cmd
+            .help_template(template)
+            .subcommand_help_heading(tr!(lang, "cli-commands"))
+            .disable_help_subcommand(true)
+            .disable_help_flag(true);
+        let ids: Vec<(String, bool, bool)> = cmd
+            .get_arguments()
+            .filter(|a| a.get_id() != "help")
+            .map(|a| {
+                let takes_value = a.get_action().takes_values();
+                (a.get_id().to_string(), a.is_positional(), takes_value)
+            })
+            .collect();
+        for (id, positional, takes_value) in ids {
+            let key = if prefix.is_empty() {
+                format!("cli-{id}")
+            } else {
+                format!("cli-{prefix}-{id}")
+            };
+            let heading = lang.text(
+                if positional {
+                    "cli-arguments"
+                } else {
+                    "cli-options"
+                },
+                &[],
+            );
+            // clap's own notes ("[default: 50]") would stay in English: the texts say it.
+            cmd = cmd.mut_arg(id.as_str(), |a| {
+                let a = a.help(lang.text(&key, &[])).help_heading(heading);
+                if takes_value {
+                    a.hide_default_value(true).hide_possible_values(true)
+                } else {
+                    a
+                }
+            });
+        }
+        cmd = cmd.arg(
+            clap::Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(clap::ArgAction::Help)
+                .help(tr!(lang, "cli-help"))
+                .help_heading(tr!(lang, "cli-options")),
+        );
+        let subs: Vec<String> = cmd
+            .get_subcommands()
+            .map(|s| s.get_name().to_string())
+            .collect();
+        for name in subs {
+            let path = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}-{name}")
+            };
+            cmd = cmd.mut_subcommand(name.as_str(), |sub| {
+                words(
+                    sub.about(lang.text(&format!("cli-{path}"), &[])),
+                    &path,
+                    lang,
+                )
+            });
+        }
+        cmd
+    }
+    let cmd = Cli::command()
+        .about(tr!(lang, "cli-about"))
+        .disable_version_flag(true);
+    words(cmd, "", lang).arg(
+        clap::Arg::new("version")
+            .short('V')
+            .long("version")
+            .action(clap::ArgAction::Version)
+            .help(tr!(lang, "cli-version"))
+            .help_heading(tr!(lang, "cli-options")),
+    )
 }
 
 fn init_logging() {

@@ -863,3 +863,49 @@ fn lookup_explains_a_match_and_a_miss() {
         text.show()
     );
 }
+
+/// `--help` of every command, in both languages, from the Fluent files: no description is
+/// missing, and clap's own headings are translated.
+#[test]
+fn help_speaks_the_desktop_language_for_every_command() {
+    let session = Session::start();
+    let commands: [&[&str]; 8] = [
+        &[],
+        &["check"],
+        &["simulate"],
+        &["paths"],
+        &["history"],
+        &["secret"],
+        &["secret", "new"],
+        &["lookup"],
+    ];
+    for (locale, heading, missing) in [
+        ("fr_CA.UTF-8", "Options\u{a0}:", "Unknown localization"),
+        ("en_CA.UTF-8", "Options:", "Unknown localization"),
+    ] {
+        for command in commands {
+            let mut cmd = session.command(env!("CARGO_BIN_EXE_calltray"));
+            cmd.args(command).arg("--help").env("LANG", locale);
+            let mut process = session.spawn("help", cmd);
+            let status = process.wait_exit(DEFAULT_TIMEOUT).expect("help finishes");
+            let out = process.stdout();
+            assert!(
+                status.success() && out.contains(heading) && !out.contains(missing),
+                "{locale} {command:?}:\n{out}\n{}",
+                process.stderr()
+            );
+        }
+    }
+    let mut cmd = session.command(env!("CARGO_BIN_EXE_calltray"));
+    cmd.args(["simulate", "--help"]).env("LANG", "fr_CA.UTF-8");
+    let mut process = session.spawn("help-fr", cmd);
+    process.wait_exit(DEFAULT_TIMEOUT).expect("help finishes");
+    let out = process.stdout();
+    assert!(
+        out.starts_with("Envoie à l’agent en marche")
+            && out.contains("Utilisation : calltray simulate")
+            && out.contains("(2 par défaut)")
+            && !out.contains("[default"),
+        "{out}"
+    );
+}

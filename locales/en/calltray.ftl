@@ -252,3 +252,35 @@ contacts-no-vcard = no vCard in this file: expected a line “BEGIN:VCARD”
 contacts-unreadable = cannot read it: { $error }
 contacts-too-large = larger than { $mib } MiB
 contacts-kind = not a .csv or .vcf file
+
+## calltray --help
+
+cli-about = Desk notifications for your Ubity phone calls: toasts and a tray icon.
+cli-usage = Usage:
+cli-commands = Commands
+cli-options = Options
+cli-arguments = Arguments
+cli-help = Print help
+cli-version = Print version
+cli-config = Config file to use instead of the default one (see `calltray paths`)
+cli-headless = Run without a tray icon or display; toasts are still sent when a notification service exists
+cli-check = Check the config file and print the callback URLs to give Ubity Support
+cli-simulate = Send the callbacks of a made-up call to the running agent, as Ubity would
+cli-simulate-direction = The call's direction, from your extension's point of view: incoming or outgoing
+cli-simulate-number = The other party's number, such as 5145551212
+cli-simulate-ext = Your extension on this call (default: the first one in the config)
+cli-simulate-answer_after = Seconds of ringing before the call is answered (2 by default)
+cli-simulate-hangup_after = Seconds of conversation before hanging up (with --missed: more seconds of ringing; 5 by default)
+cli-simulate-missed = Nobody answers: the call ends unanswered
+cli-simulate-post = Send POST requests instead of GET
+cli-paths = Show where calltray keeps its config, data and logs
+cli-history = List the calls calltray has recorded, newest first
+cli-history-missed = Only missed calls
+cli-history-since = Only calls from this day on (YYYY-MM-DD, local time)
+cli-history-limit = At most this many calls (50 by default)
+cli-history-json = JSON, one object per call
+cli-history-csv = CSV with a header line
+cli-secret = Manage the secret part of the callback URLs
+cli-secret-new = Put a new random secret in the config and print the new callback URLs
+cli-lookup = Say whose number this is, and if nobody's, why: how it was read, what was searched
+cli-lookup-number = The number as a callback or a person would write it, such as "514 555-1212"

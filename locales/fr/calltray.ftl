@@ -245,3 +245,35 @@ contacts-no-vcard = aucune vCard dans ce fichier : une ligne « BEGIN:VCARD » e
 contacts-unreadable = lecture impossible : { $error }
 contacts-too-large = plus de { $mib } Mio
 contacts-kind = pas un fichier .csv ou .vcf
+
+## calltray --help
+
+cli-about = Vos appels Ubity sur votre bureau : notifications et icône dans la zone de notification.
+cli-usage = Utilisation :
+cli-commands = Commandes{"\u00A0"}
+cli-options = Options{"\u00A0"}
+cli-arguments = Arguments{"\u00A0"}
+cli-help = Affiche l’aide
+cli-version = Affiche la version
+cli-config = Fichier de configuration à utiliser au lieu de celui par défaut (voir `calltray paths`)
+cli-headless = Fonctionne sans icône ni écran; les notifications sont quand même envoyées si un service de notifications existe
+cli-check = Vérifie le fichier de configuration et affiche les adresses de rappel à donner au soutien Ubity
+cli-simulate = Envoie à l’agent en marche les rappels d’un appel fictif, comme le ferait Ubity
+cli-simulate-direction = Le sens de l’appel, du point de vue de votre poste (incoming : entrant, outgoing : sortant)
+cli-simulate-number = Le numéro de l’autre personne, par exemple 5145551212
+cli-simulate-ext = Votre poste pour cet appel (par défaut : le premier de la configuration)
+cli-simulate-answer_after = Secondes de sonnerie avant la réponse (2 par défaut)
+cli-simulate-hangup_after = Secondes de conversation avant de raccrocher (avec --missed : secondes de sonnerie en plus; 5 par défaut)
+cli-simulate-missed = Personne ne répond : l’appel finit sans réponse
+cli-simulate-post = Envoie des requêtes POST au lieu de GET
+cli-paths = Indique où calltray garde sa configuration, ses données et ses journaux
+cli-history = Liste les appels enregistrés par calltray, du plus récent au plus ancien
+cli-history-missed = Seulement les appels manqués
+cli-history-since = Seulement les appels à partir de ce jour (AAAA-MM-JJ, heure locale)
+cli-history-limit = Au plus ce nombre d’appels (50 par défaut)
+cli-history-json = JSON, un objet par appel
+cli-history-csv = CSV avec une ligne d’en-tête
+cli-secret = Gère la partie secrète des adresses de rappel
+cli-secret-new = Met un nouveau secret aléatoire dans la configuration et affiche les nouvelles adresses de rappel
+cli-lookup = Dit à qui est ce numéro, et sinon pourquoi : comment il a été lu, où il a été cherché
+cli-lookup-number = Le numéro tel qu’un rappel ou une personne l’écrirait, par exemple "514 555-1212"
