@@ -41,6 +41,8 @@ pub enum AgentMsg {
     Reload(Arc<Config>, Box<Names>),
     /// Ubity's extension names, fetched again.
     ExtensionNames(ExtensionNames),
+    /// A contacts file changed: the names, read again.
+    Names(Box<Names>),
     /// A button was pressed on the toast of this call.
     ToastAction(CallKey, ToastAction),
     /// A message for the user about calltray itself (a config edit that was not applied).
@@ -161,6 +163,7 @@ pub fn run(
                 config = new;
             }
             Ok(AgentMsg::ExtensionNames(fresh)) => names.set_extensions(fresh),
+            Ok(AgentMsg::Names(fresh)) => names = *fresh,
             Ok(AgentMsg::ToastAction(key, action)) => {
                 let call = tracker
                     .live()

@@ -580,7 +580,13 @@ impl Config {
         })?;
         let mut contacts = Vec::new();
         for entry in &raw.contacts {
-            let path = expand_home(entry.trim());
+            let mut path = expand_home(entry.trim());
+            // A bare file name is beside the config file, wherever calltray was started.
+            if path.is_relative()
+                && let Some(folder) = file.parent()
+            {
+                path = folder.join(path);
+            }
             let kind = crate::names::Kind::of(&path);
             if entry.trim().is_empty() || kind.is_none() {
                 return Err(locate(

@@ -15,8 +15,8 @@ use crate::view;
 use notify::event::{AccessKind, AccessMode, EventKind};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::mpsc::{RecvTimeoutError, SyncSender, channel};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 /// How long the file must be quiet before it is read.
@@ -33,65 +33,101 @@ pub enum Outcome {
     Rejected { log: String, toast: String },
 }
 
-/// Starts watching `path`'s folder; `running` is the config the agent started with. The
-/// watcher stops when the returned value is dropped.
+/// What changed on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Config,
+    Contacts,
+}
+
+/// The folder a file lives in, for watching.
+fn folder_of(path: &Path) -> PathBuf {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf()
+}
+
+/// Starts watching `path`'s folder, and the folders of the contacts files it names; `running`
+/// is the config the agent started with. The watcher stops when the returned value is dropped.
 pub fn spawn(
     path: PathBuf,
     running: Arc<Config>,
     listener: Arc<Listener>,
     agent: SyncSender<AgentMsg>,
-) -> notify::Result<RecommendedWatcher> {
-    let (tx, rx) = channel::<()>();
+) -> notify::Result<Arc<Mutex<RecommendedWatcher>>> {
+    let (tx, rx) = channel::<Change>();
     let name = path.file_name().map(|n| n.to_os_string());
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        let ours = match &event {
+    let contacts = Arc::new(Mutex::new(running.contacts.clone()));
+    let contacts_seen = Arc::clone(&contacts);
+    let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        let change = match &event {
             // Reading the file (as calltray itself does) is no edit; closing it after
             // writing is the end of one.
             Ok(e)
                 if e.kind.is_access()
                     && e.kind != EventKind::Access(AccessKind::Close(AccessMode::Write)) =>
             {
-                false
+                None
             }
-            Ok(e) => e.paths.iter().any(|p| p.file_name() == name.as_deref()),
+            Ok(e) if e.paths.iter().any(|p| p.file_name() == name.as_deref()) => {
+                Some(Change::Config)
+            }
+            Ok(e) => {
+                let files = contacts_seen.lock().unwrap_or_else(PoisonError::into_inner);
+                e.paths
+                    .iter()
+                    .any(|p| files.contains(p))
+                    .then_some(Change::Contacts)
+            }
             // An overflowed event queue may hide an edit: read the file to be sure.
-            Err(_) => true,
+            Err(_) => Some(Change::Config),
         };
-        if ours {
-            let _ = tx.send(());
+        if let Some(change) = change {
+            let _ = tx.send(change);
         }
     })?;
-    let folder = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
-    watcher.watch(&folder, RecursiveMode::NonRecursive)?;
+    let watcher = Arc::new(Mutex::new(watcher));
+    lock(&watcher).watch(&folder_of(&path), RecursiveMode::NonRecursive)?;
     let mut state = Watched {
         path,
         last_read: None,
         applied: running,
         address_pending: false,
+        contacts,
+        watcher: Arc::clone(&watcher),
+        folders: Vec::new(),
     };
+    state.watch_contacts();
     std::thread::Builder::new()
         .name("config-watch".into())
         .spawn(move || {
             // An edit saved between start-up and the watch being set is not lost.
             state.check(&listener, &agent);
-            while rx.recv().is_ok() {
+            while let Ok(first) = rx.recv() {
                 // Let a burst of events settle.
+                let mut changes = vec![first];
                 loop {
                     match rx.recv_timeout(SETTLE) {
-                        Ok(()) => continue,
+                        Ok(change) => changes.push(change),
                         Err(RecvTimeoutError::Timeout) => break,
                         Err(RecvTimeoutError::Disconnected) => return,
                     }
                 }
-                state.check(&listener, &agent);
+                if changes.contains(&Change::Config) {
+                    state.check(&listener, &agent);
+                }
+                if changes.contains(&Change::Contacts) {
+                    state.reread_contacts(&agent);
+                }
             }
         })
         .map_err(|e| notify::Error::generic(&e.to_string()))?;
     Ok(watcher)
+}
+
+fn lock(watcher: &Mutex<RecommendedWatcher>) -> std::sync::MutexGuard<'_, RecommendedWatcher> {
+    watcher.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 struct Watched {
@@ -102,9 +138,40 @@ struct Watched {
     applied: Arc<Config>,
     /// Its address could not be bound: saving the file again tries again.
     address_pending: bool,
+    /// The contacts files of the config in effect, which the watcher's callback matches.
+    contacts: Arc<Mutex<Vec<PathBuf>>>,
+    watcher: Arc<Mutex<RecommendedWatcher>>,
+    /// Folders watched for contacts files.
+    folders: Vec<PathBuf>,
 }
 
 impl Watched {
+    /// Watches the folders of the config's contacts files that are not watched yet.
+    fn watch_contacts(&mut self) {
+        let files = self.applied.contacts.clone();
+        for file in &files {
+            let folder = folder_of(file);
+            if self.folders.contains(&folder) {
+                continue;
+            }
+            match lock(&self.watcher).watch(&folder, RecursiveMode::NonRecursive) {
+                Ok(()) => self.folders.push(folder),
+                Err(e) => tracing::warn!(
+                    "edits to {} will need a config save to be read: {e}",
+                    file.display()
+                ),
+            }
+        }
+        *self.contacts.lock().unwrap_or_else(PoisonError::into_inner) = files;
+    }
+
+    /// A contacts file changed: the names are read again, and nothing else changes.
+    fn reread_contacts(&self, agent: &SyncSender<AgentMsg>) {
+        let names = crate::names::load(&self.applied, crate::paths::extension_names().as_deref());
+        tracing::info!("contacts read again");
+        let _ = agent.send(AgentMsg::Names(Box::new(names)));
+    }
+
     fn check(&mut self, listener: &Listener, agent: &SyncSender<AgentMsg>) {
         let Ok(bytes) = std::fs::read(&self.path) else {
             // Mid-rename, or removed: the next event brings the new file.
@@ -131,6 +198,7 @@ impl Watched {
                     self.last_read = None;
                 }
                 self.applied = config;
+                self.watch_contacts();
                 outcome
             }
             Err(e) => Outcome::Rejected {

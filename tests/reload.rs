@@ -695,3 +695,47 @@ fn settings_toasts_say_all_that_the_log_says() {
 
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
+
+/// A contacts file named in the config is read when the config names it, and read again when
+/// the file itself changes (saved by rename, as spreadsheets do): the next call shows the new
+/// name, with no config edit and no settings toast.
+#[test]
+fn an_edited_contacts_file_is_read_again() {
+    let (session, notes, agent) = start();
+    let contacts = session.dir().join("people.csv");
+    write(&contacts, "Name,Phone\nAnne Roy,514 555 1212\n");
+    let top = format!("contacts = [{:?}]", contacts.display().to_string());
+    edit(&agent, &notes, &config(r#"["100", "101"]"#, &top, "")).assert(APPLIED, &[]);
+    let toasts_named = |who: &'static str| {
+        notes
+            .wait_for(
+                |calls| {
+                    calls
+                        .iter()
+                        .any(|n| n.body.starts_with(&format!("{who} · (514) 555-1212")))
+                },
+                DEFAULT_TIMEOUT,
+            )
+            .unwrap_or_else(|e| panic!("no toast naming {who}: {e}\n{}", agent.process.logs()))
+    };
+    assert_accepted(&agent, "K1", "100");
+    toasts_named("Anne Roy");
+
+    let settings_before = settings_toasts(&notes.calls()).len();
+    let tmp = contacts.with_file_name("people.csv.tmp");
+    write(&tmp, "Name,Phone\nAnne Tremblay-Roy,514 555 1212\n");
+    std::fs::rename(&tmp, &contacts).expect("saving the contacts by rename");
+    let deadline = Instant::now() + DEFAULT_TIMEOUT;
+    assert!(
+        wait_log(&agent, deadline, |log| log.contains("contacts read again")),
+        "the edit was not noticed:\n{}",
+        agent.process.logs()
+    );
+    assert_accepted(&agent, "K2", "100");
+    toasts_named("Anne Tremblay-Roy");
+    assert_eq!(
+        settings_toasts(&notes.calls()).len(),
+        settings_before,
+        "a contacts edit is no settings change"
+    );
+}
