@@ -88,17 +88,15 @@ pub fn run(
 ) {
     let mut tracker = CallTracker::new(config.ring_timeout, view::RECENT_IN_MENU);
     // Calls from before a restart come back silently: no toast for what was already shown.
-    for (event, at) in &replay.events {
-        if let Some(update) = tracker.apply(event, *at) {
-            save(&update, &names, &out);
-        }
-    }
-    for update in tracker.expire(Utc::now()) {
+    // A call that timed out while calltray was stopped ends when it timed out, not now, so
+    // the recent calls keep the order in which they happened.
+    for update in replay_into(&mut tracker, &replay.events, Utc::now()) {
         save(&update, &names, &out);
     }
     tracker.restore_unseen(replay.seen_at);
     let mut listener = ListenerNote::Up(listening);
     let mut gate = ToastGate::default();
+    let mut pops = crm::PopGate::default();
     let tz = view::local();
     let mut last_view: Option<TrayView> = None;
     let mut away = Away::default();
@@ -133,7 +131,9 @@ pub fn run(
             Ok(AgentMsg::Event(event, at)) => {
                 tracing::debug!(%event, "event");
                 if let Some(update) = tracker.apply(&event, at) {
-                    announce(&update, &config, &names, &mut gate, &out, &mut away);
+                    announce(
+                        &update, &config, &names, &mut gate, &mut pops, &out, &mut away,
+                    );
                 }
             }
             Ok(AgentMsg::MarkSeen) => mark_seen(&mut tracker, &out),
@@ -190,7 +190,9 @@ pub fn run(
         }
         let now = Utc::now();
         for update in tracker.expire(now) {
-            announce(&update, &config, &names, &mut gate, &out, &mut away);
+            announce(
+                &update, &config, &names, &mut gate, &mut pops, &out, &mut away,
+            );
         }
         if let Some(summary) = gate.tick(now, config.language) {
             if let Some(content) = &summary.content {
@@ -217,6 +219,31 @@ fn wait_for(tracker: &CallTracker, gate: &ToastGate, ticking: bool) -> Option<Du
     earliest(until_deadline, ticking.then_some(Duration::from_secs(1)))
 }
 
+/// Feeds the events of a previous run to the tracker, ending calls that timed out meanwhile
+/// at their deadlines, up to `now`.
+fn replay_into(tracker: &mut CallTracker, events: &[(CallEvent, Time)], now: Time) -> Vec<Update> {
+    let mut updates = Vec::new();
+    for (event, at) in events {
+        updates.extend(expire_until(tracker, *at));
+        updates.extend(tracker.apply(event, *at));
+    }
+    updates.extend(expire_until(tracker, now));
+    updates
+}
+
+/// Ends every call whose time was up by `until`, each at its own deadline and in that order.
+fn expire_until(tracker: &mut CallTracker, until: Time) -> Vec<Update> {
+    let mut updates = Vec::new();
+    while let Some(due) = tracker.next_deadline().filter(|d| *d <= until) {
+        let ended = tracker.expire(due);
+        if ended.is_empty() {
+            break;
+        }
+        updates.extend(ended);
+    }
+    updates
+}
+
 /// The sooner of two optional moments; `None` only when neither is set.
 fn earliest<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
     match (a, b) {
@@ -226,7 +253,13 @@ fn earliest<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
 }
 
 /// Opens the user's CRM on an incoming call, once, at the moment the config says.
-fn screen_pop(update: &Update, config: &Config, names: &Names, out: &Outputs) {
+fn screen_pop(
+    update: &Update,
+    config: &Config,
+    names: &Names,
+    pops: &mut crm::PopGate,
+    out: &Outputs,
+) {
     let (Some(open), false) = (&out.open_url, config.crm.url.is_empty()) else {
         return;
     };
@@ -236,6 +269,10 @@ fn screen_pop(update: &Update, config: &Config, names: &Names, out: &Outputs) {
         OpenOn::Never => return,
     };
     if update.step != wanted || update.call.key.direction != Direction::Incoming {
+        return;
+    }
+    if !pops.admit(Utc::now()) {
+        tracing::info!("CRM page not opened: too many calls at once");
         return;
     }
     if let Some(url) = crm::url_for(&config.crm.url, &update.call, names) {
@@ -336,6 +373,7 @@ fn announce(
     config: &Config,
     names: &Names,
     gate: &mut ToastGate,
+    pops: &mut crm::PopGate,
     out: &Outputs,
     away: &mut Away,
 ) {
@@ -356,7 +394,7 @@ fn announce(
             away.missed += 1;
         }
     } else {
-        screen_pop(update, config, names, out);
+        screen_pop(update, config, names, pops, out);
     }
     let admitted = gate.admit(toast, Utc::now());
     // In a flood, the calls whose toasts are held back are logged at debug level only, so
@@ -380,5 +418,46 @@ fn withdraw_sticky_toasts(out: &Outputs) {
     let (done, wait) = channel();
     if out.toasts.send(NotifierMsg::CloseSticky(done)).is_ok() {
         let _ = wait.recv_timeout(Duration::from_secs(2));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::EventKind;
+
+    fn t(secs: i64) -> Time {
+        chrono::DateTime::from_timestamp(1_800_000_000 + secs, 0).expect("a time")
+    }
+
+    fn event(kind: EventKind, callid: &str, caller: &str) -> CallEvent {
+        CallEvent {
+            kind,
+            callid: callid.into(),
+            direction: Direction::Incoming,
+            caller: caller.into(),
+            callee: "100".into(),
+            duration: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// A rang and timed out; B came after and ended. After a restart the menu lists B first,
+    /// and A ended at its timeout, not at the restart.
+    #[test]
+    fn a_replay_keeps_calls_in_the_order_they_happened() {
+        let mut tracker = CallTracker::new(Duration::from_secs(5), 10);
+        let events = [
+            (event(EventKind::Initiated, "A", "5145550001"), t(0)),
+            (event(EventKind::Initiated, "B", "5145550002"), t(20)),
+            (event(EventKind::Answered, "B", "5145550002"), t(22)),
+            (event(EventKind::Ended, "B", "5145550002"), t(30)),
+        ];
+        replay_into(&mut tracker, &events, t(3600));
+        let recent: Vec<(&str, Option<Time>)> = tracker
+            .recent()
+            .map(|c| (c.key.callid.as_str(), c.ended_at))
+            .collect();
+        assert_eq!(recent, [("B", Some(t(30))), ("A", Some(t(5)))]);
     }
 }

@@ -431,11 +431,33 @@ impl Config {
         let lower = api_url.to_ascii_lowercase();
         if !(lower.starts_with("https://") || lower.starts_with("http://"))
             || api_url.contains(char::is_whitespace)
+            || api_url.contains(['?', '#'])
         {
             return Err(locate(
                 Some("ubity.api_url"),
                 None,
                 tr!(lang, "config-api-url"),
+            ));
+        }
+        // The API key travels in the request: in clear only to this computer (a stand-in).
+        let plain_host = lower.strip_prefix("http://").map(|rest| {
+            let authority = rest.split('/').next().unwrap_or_default();
+            let host_port = authority.rsplit('@').next().unwrap_or_default();
+            match host_port.strip_prefix('[') {
+                Some(v6) => v6.split(']').next().unwrap_or_default().to_string(),
+                None => host_port.split(':').next().unwrap_or_default().to_string(),
+            }
+        });
+        if let Some(host) = plain_host
+            && host != "localhost"
+            && !host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+        {
+            return Err(locate(
+                Some("ubity.api_url"),
+                None,
+                tr!(lang, "config-api-url-plain"),
             ));
         }
         let ubity = (!api_key.is_empty()).then_some(crate::dial::Api {
@@ -657,9 +679,11 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         // Before the text is read, it cannot say which language it wants.
         let lang = language::current();
-        let bytes = std::fs::read(path).map_err(|e| {
+        let bytes = read_capped(path).map_err(|e| {
             let message = if e.kind() == std::io::ErrorKind::NotFound {
                 tr!(lang, "config-file-missing")
+            } else if e.kind() == std::io::ErrorKind::FileTooLarge {
+                tr!(lang, "config-file-too-large", kib = MAX_CONFIG_BYTES / 1024)
             } else {
                 tr!(lang, "config-file-unreadable", error = e.to_string())
             };
@@ -675,6 +699,23 @@ impl Config {
         let n = number::normalize(extension);
         self.extensions.contains(&n)
     }
+}
+
+/// The largest config file read: a hand-written one is a few KiB; a huge one (a mistake, or
+/// a file put there to hurt) must not be held in memory.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// The file's bytes, or `FileTooLarge` past [`MAX_CONFIG_BYTES`] (only that much is read).
+pub fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(std::io::ErrorKind::FileTooLarge.into());
+    }
+    Ok(bytes)
 }
 
 /// A problem with the file as a whole (no line, no key).
@@ -987,6 +1028,18 @@ mod tests {
                 2,
                 "language",
                 "not a language calltray speaks",
+            ),
+            (
+                "extensions = [\"100\"]\n[ubity]\napi_url = \"http://api.ubity.com\"\n",
+                3,
+                "ubity.api_url",
+                "use https://",
+            ),
+            (
+                "extensions = [\"100\"]\n[ubity]\napi_url = \"http://127.evil.example\"\n",
+                3,
+                "ubity.api_url",
+                "use https://",
             ),
             (
                 "extensions = [\"100\"]\n[listen]\ninitiated_path = \"/../init\"\n",

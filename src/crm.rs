@@ -11,6 +11,32 @@ use crate::tr;
 use crate::tracker::Call;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
+/// At most this many CRM pages open per [`POP_WINDOW`]: a person reads one caller at a time,
+/// and a flood of callbacks must not open a browser tab for each.
+pub const MAX_POPS: usize = 3;
+pub const POP_WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Rations screen pops, as [`crate::flood::ToastGate`] rations toasts.
+#[derive(Debug, Default)]
+pub struct PopGate {
+    opened: std::collections::VecDeque<crate::tracker::Time>,
+}
+
+impl PopGate {
+    /// Whether a page may open at `now`; counts it when it may.
+    pub fn admit(&mut self, now: crate::tracker::Time) -> bool {
+        let window = chrono::TimeDelta::from_std(POP_WINDOW).unwrap_or_default();
+        while self.opened.front().is_some_and(|t| now - *t >= window) {
+            self.opened.pop_front();
+        }
+        if self.opened.len() >= MAX_POPS {
+            return false;
+        }
+        self.opened.push_back(now);
+        true
+    }
+}
+
 /// The placeholders a template may use.
 pub const PLACEHOLDERS: [&str; 6] = ["number", "e164", "national", "name", "callid", "extension"];
 
@@ -38,6 +64,19 @@ pub fn check_template(template: &str, lang: Language) -> Result<(), String> {
     }
     if sample.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(tr!(lang, "config-crm-spaces"));
+    }
+    // A caller's number fills in the path or the query, never the site: a blank in the host
+    // would let whoever calls choose which site opens.
+    let after_scheme = template
+        .split_once("://")
+        .map_or(template, |(_, rest)| rest);
+    let host_end = after_scheme
+        .find(['/', '?', '#'])
+        .unwrap_or(after_scheme.len());
+    if after_scheme[..host_end].contains('{')
+        || template[..template.len() - after_scheme.len()].contains('{')
+    {
+        return Err(tr!(lang, "config-crm-placeholder-in-host"));
     }
     Ok(())
 }
@@ -115,6 +154,37 @@ fn fill(template: &str, value: &dyn Fn(&str) -> Option<String>) -> Result<String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_blank_may_choose_the_site() {
+        for template in [
+            "https://{number}.evil.example/",
+            "https://crm.example.com{e164}/x",
+            "https://user:{e164}@crm.example.com/",
+        ] {
+            let e = check_template(template, Language::English).unwrap_err();
+            assert!(e.contains("site"), "{template}: {e}");
+        }
+        assert!(
+            check_template(
+                "https://crm.example.com/{e164}?n={name}#{callid}",
+                Language::English
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn pops_are_rationed_per_window() {
+        let t =
+            |secs: i64| chrono::DateTime::from_timestamp(1_800_000_000 + secs, 0).expect("a time");
+        let mut gate = PopGate::default();
+        let admitted: Vec<bool> = (0..5).map(|i| gate.admit(t(i))).collect();
+        assert_eq!(admitted, [true, true, true, false, false]);
+        // Once the first pop is a window old, one more may open.
+        assert!(gate.admit(t(10)));
+        assert!(!gate.admit(t(10)));
+    }
     use crate::event::{CallEvent, Direction, EventKind};
     use crate::tracker::CallTracker;
     use chrono::DateTime;

@@ -56,6 +56,9 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE calls ADD COLUMN name TEXT;",
 ];
 
+/// The most events of one kind (ringing, answered, ended) stored for one call.
+pub const MAX_STORED_PER_KIND: i64 = 4;
+
 /// How far before the tracker's last write the events are replayed at start.
 const REPLAY_MARGIN: Duration = Duration::from_secs(10);
 
@@ -175,7 +178,10 @@ impl History {
         Ok(())
     }
 
-    /// Stores events in one transaction: all of them, or none.
+    /// Stores events in one transaction: all of them, or none. A call keeps at most
+    /// [`MAX_STORED_PER_KIND`] events of each kind: past that, a repeat adds nothing the call's
+    /// record does not already hold, and storing it would let one call id fill the disk (and
+    /// the replay at the next start).
     pub fn record(&mut self, batch: &[(CallEvent, Time)]) -> rusqlite::Result<()> {
         let tx = self.conn.transaction()?;
         {
@@ -183,7 +189,18 @@ impl History {
                 "INSERT INTO events (received_at, kind, callid, direction, caller, callee, duration, extra)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
+            let mut stored = tx.prepare_cached(
+                "SELECT count(*) FROM events INDEXED BY events_by_call
+                 WHERE callid = ?1 AND direction = ?2 AND kind = ?3",
+            )?;
             for (event, at) in batch {
+                let already: i64 = stored.query_row(
+                    params![event.callid, event.direction.as_str(), event.kind.name()],
+                    |r| r.get(0),
+                )?;
+                if already >= MAX_STORED_PER_KIND {
+                    continue;
+                }
                 let extra = serde_json::to_string(&event.extra).unwrap_or_else(|_| "[]".into());
                 insert.execute(params![
                     ms(*at),
@@ -622,6 +639,34 @@ mod tests {
         drop(conn);
         let e = History::open(&path).err().expect("refused");
         assert!(e.to_string().contains("newer calltray"), "{e}");
+    }
+
+    #[test]
+    fn repeats_of_one_call_stop_being_stored() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut h = History::open(&dir.path().join("h.sqlite3")).expect("open");
+        let spam: Vec<(CallEvent, Time)> = (0..50)
+            .map(|i| (event(EventKind::Initiated, "SPAM"), t(i)))
+            .collect();
+        h.record(&spam).expect("record");
+        h.record(&[(event(EventKind::Ended, "SPAM"), t(60))])
+            .expect("record");
+        h.record(&[(event(EventKind::Initiated, "OTHER"), t(61))])
+            .expect("record");
+        let count = |callid: &str, kind: &str| -> i64 {
+            h.conn
+                .query_row(
+                    "SELECT count(*) FROM events WHERE callid = ?1 AND kind = ?2",
+                    params![callid, kind],
+                    |r| r.get(0),
+                )
+                .expect("count")
+        };
+        let initiated = EventKind::Initiated.name();
+        assert_eq!(count("SPAM", initiated), MAX_STORED_PER_KIND);
+        // Another kind of the same call, and another call, are stored as ever.
+        assert_eq!(count("SPAM", EventKind::Ended.name()), 1);
+        assert_eq!(count("OTHER", initiated), 1);
     }
 
     #[test]

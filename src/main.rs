@@ -12,6 +12,32 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// Writes to standard output; a reader that has gone away (`calltray history | head`) ends
+/// the command quietly, as it does for any command-line tool, instead of as an error.
+fn write_out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        say(format!("calltray: {e}"));
+        std::process::exit(1);
+    }
+}
+
+macro_rules! out {
+    ($($arg:tt)*) => { write_out(&format!($($arg)*)) };
+}
+
+macro_rules! outln {
+    () => { write_out("\n") };
+    ($($arg:tt)*) => { write_out(&format!("{}\n", format!($($arg)*))) };
+}
+
 /// Desk notifications for your Ubity phone calls: toasts and a tray icon.
 #[derive(Parser)]
 #[command(name = "calltray", version, about)]
@@ -146,8 +172,8 @@ fn cli_language() -> Language {
         }
     }
     path.or_else(paths::default_config)
-        .and_then(|p| std::fs::read_to_string(p).ok())
-        .and_then(|text| calltray::config::language_hint(&text))
+        .and_then(|p| calltray::config::read_capped(&p).ok())
+        .and_then(|bytes| calltray::config::language_hint(&String::from_utf8_lossy(&bytes)))
         .unwrap_or_else(Language::from_system)
 }
 
@@ -269,12 +295,9 @@ fn load(path: &std::path::Path) -> anyhow::Result<Config> {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let path = config_path(&cli)?;
-    // Every message from here on is in the config's language, even one about its mistakes.
-    let lang = std::fs::read_to_string(&path)
-        .ok()
-        .and_then(|text| calltray::config::language_hint(&text))
-        .unwrap_or_else(Language::from_system);
-    language::set_current(lang);
+    // Every message from here on is in the config's language, even one about its mistakes
+    // (set by `main` from the same file, before the command line was read).
+    let lang = language::current();
     match &cli.command {
         Some(Command::Paths) => {
             let show = |p: Option<PathBuf>| {
@@ -300,7 +323,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .unwrap_or(0)
                 + 1;
             for (key, value) in rows {
-                println!("{:<width$} {value}", format!("{key}:"));
+                outln!("{:<width$} {value}", format!("{key}:"));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -311,11 +334,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             calltray::secret::write_new(&path)?;
             let config = Config::load(&path)?;
-            println!(
+            outln!(
                 "{}",
                 tr!(lang, "secret-written", path = path.display().to_string())
             );
-            println!("{}", tr!(lang, "secret-switch"));
+            outln!("{}", tr!(lang, "secret-switch"));
             print_callback_urls(&config);
             Ok(ExitCode::SUCCESS)
         }
@@ -326,7 +349,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Lookup { number }) => {
             let config = Config::load(&path)?;
             let names = calltray::names::load(&config, paths::extension_names().as_deref());
-            print!(
+            out!(
                 "{}",
                 calltray::names::lookup_report(
                     number,
@@ -340,11 +363,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Check) => {
             let config = Config::load(&path)?;
             let lang = config.language;
-            println!(
+            outln!(
                 "{}",
                 tr!(lang, "check-ok", path = path.display().to_string())
             );
-            println!(
+            outln!(
                 "{}",
                 tr!(
                     lang,
@@ -352,7 +375,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     extensions = config.extensions.join(", ")
                 )
             );
-            println!(
+            outln!(
                 "{}",
                 tr!(
                     lang,
@@ -402,7 +425,7 @@ fn print_history(
     use chrono::TimeZone;
     let path = paths::history().context("cannot find your home folder for the call history")?;
     if !path.exists() {
-        println!(
+        outln!(
             "{}",
             tr!(lang, "history-empty", path = path.display().to_string())
         );
@@ -422,19 +445,22 @@ fn print_history(
         })
         .map_err(history::HistoryError::from)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        outln!("{}", serde_json::to_string_pretty(&rows)?);
     } else if args.csv {
-        let mut out = csv::Writer::from_writer(std::io::stdout());
+        let mut csv = csv::Writer::from_writer(Vec::new());
         for row in &rows {
-            out.serialize(row)?;
+            csv.serialize(row)?;
         }
-        out.flush()?;
+        let bytes = csv
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("{}", e.error()))?;
+        out!("{}", String::from_utf8_lossy(&bytes));
     } else {
         // Names known now fill in calls recorded before their contact was.
         let names = Config::load(config)
             .map(|c| calltray::names::load(&c, paths::extension_names().as_deref()))
             .unwrap_or_default();
-        print!(
+        out!(
             "{}",
             view::history_table(&rows, &view::local(), lang, &names)
         );
@@ -444,12 +470,12 @@ fn print_history(
 
 fn print_callback_urls(config: &Config) {
     let local = simulate::local_base(config);
-    println!();
-    println!("{}", tr!(config.language, "callback-urls", base = &local));
+    outln!();
+    outln!("{}", tr!(config.language, "callback-urls", base = &local));
     let base = format!("{local}{}", config.listen.prefix());
-    println!("  CallInitiated  {base}{}", config.listen.initiated_path);
-    println!("  CallAnswered   {base}{}", config.listen.answered_path);
-    println!("  CallEnded      {base}{}", config.listen.ended_path);
+    outln!("  CallInitiated  {base}{}", config.listen.initiated_path);
+    outln!("  CallAnswered   {base}{}", config.listen.answered_path);
+    outln!("  CallEnded      {base}{}", config.listen.ended_path);
 }
 
 fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode> {

@@ -5,6 +5,7 @@
 
 use crate::config::Config;
 use crate::event::Direction;
+use crate::tr;
 use anyhow::{Context, Result, bail};
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -41,9 +42,10 @@ pub fn local_base(config: &Config) -> String {
 
 /// Sends the plan's callbacks and reports each answer on `out`.
 pub fn run(config: &Config, plan: &Plan, out: &mut dyn Write) -> Result<()> {
+    let lang = config.language;
     for secs in [plan.answer_after, plan.hangup_after] {
         if !(0.0..=3600.0).contains(&secs) {
-            bail!("pauses must be between 0 and 3600 seconds, not {secs}");
+            bail!(tr!(lang, "simulate-pause", secs = secs.to_string()));
         }
     }
     let ext = match &plan.extension {
@@ -52,11 +54,11 @@ pub fn run(config: &Config, plan: &Plan, out: &mut dyn Write) -> Result<()> {
             .extensions
             .first()
             .cloned()
-            .context("no extension in the config; pass --ext")?,
+            .with_context(|| tr!(lang, "simulate-no-extension"))?,
     };
     let number = plan.number.trim();
     if number.is_empty() {
-        bail!("give the other party's number, such as 5145551212");
+        bail!(tr!(lang, "simulate-no-number"));
     }
     let (caller, callee) = match plan.direction {
         Direction::Incoming => (number, ext.as_str()),
@@ -84,23 +86,16 @@ pub fn run(config: &Config, plan: &Plan, out: &mut dyn Write) -> Result<()> {
             } else {
                 agent.get(&url).call()
             };
-            let mut response = response.with_context(|| {
-                format!(
-                    "cannot reach calltray at {}: is it running? Start it with `calltray`",
-                    local_base(config)
-                )
-            })?;
+            let mut response = response
+                .with_context(|| tr!(lang, "simulate-unreachable", base = local_base(config)))?;
             let status = response.status().as_u16();
             let text = response.body_mut().read_to_string().unwrap_or_default();
             writeln!(out, "{name:<14} {status} {}", text.trim())?;
             if status != 200 {
-                bail!("calltray refused the {name} callback");
+                bail!(tr!(lang, "simulate-refused", name = name));
             }
             if text.starts_with("ignored") {
-                bail!(
-                    "calltray ignored the call: extension {ext} is not in its `extensions`; \
-                     pass --ext with one of yours, or add it to the config"
-                );
+                bail!(tr!(lang, "simulate-ignored", extension = &ext));
             }
             Ok(())
         };
@@ -108,9 +103,14 @@ pub fn run(config: &Config, plan: &Plan, out: &mut dyn Write) -> Result<()> {
 
     writeln!(
         out,
-        "Simulating an {} call (callid {callid}) to {}",
-        plan.direction.as_str(),
-        local_base(config)
+        "{}",
+        tr!(
+            lang,
+            "simulate-start",
+            direction = plan.direction.as_str(),
+            callid = &callid,
+            base = local_base(config)
+        )
     )?;
     send(&config.listen.initiated_path, "CallInitiated", &[], out)?;
     pause(plan.answer_after);

@@ -31,6 +31,8 @@ pub enum Outcome {
     PartlyApplied(String),
     /// Not applied: the reason names the file, line and key (for the log, and for a toast).
     Rejected { log: String, toast: String },
+    /// The file is valid again after a rejected edit, and says what is already in use.
+    Restored,
 }
 
 /// What changed on disk.
@@ -57,7 +59,14 @@ pub fn spawn(
     agent: SyncSender<AgentMsg>,
 ) -> notify::Result<Arc<Mutex<RecommendedWatcher>>> {
     let (tx, rx) = channel::<Change>();
-    let name = path.file_name().map(|n| n.to_os_string());
+    // A config kept elsewhere and linked here (a dotfiles folder) is edited where it lives:
+    // that folder is watched too, and its name counts as the config's.
+    let target = std::fs::canonicalize(&path).ok().filter(|t| *t != path);
+    let names: Vec<std::ffi::OsString> = [Some(&path), target.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.file_name().map(|n| n.to_os_string()))
+        .collect();
     let contacts = Arc::new(Mutex::new(running.contacts.clone()));
     let contacts_seen = Arc::clone(&contacts);
     let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
@@ -70,7 +79,11 @@ pub fn spawn(
             {
                 None
             }
-            Ok(e) if e.paths.iter().any(|p| p.file_name() == name.as_deref()) => {
+            Ok(e)
+                if e.paths
+                    .iter()
+                    .any(|p| p.file_name().is_some_and(|n| names.iter().any(|m| m == n))) =>
+            {
                 Some(Change::Config)
             }
             Ok(e) => {
@@ -89,11 +102,21 @@ pub fn spawn(
     })?;
     let watcher = Arc::new(Mutex::new(watcher));
     lock(&watcher).watch(&folder_of(&path), RecursiveMode::NonRecursive)?;
+    if let Some(target) = &target
+        && folder_of(target) != folder_of(&path)
+        && let Err(e) = lock(&watcher).watch(&folder_of(target), RecursiveMode::NonRecursive)
+    {
+        tracing::warn!(
+            "edits to {} will need a restart: cannot watch its folder: {e}",
+            target.display()
+        );
+    }
     let mut state = Watched {
         path,
         last_read: None,
         applied: running,
         address_pending: false,
+        rejected: false,
         contacts,
         watcher: Arc::clone(&watcher),
         folders: Vec::new(),
@@ -138,6 +161,8 @@ struct Watched {
     applied: Arc<Config>,
     /// Its address could not be bound: saving the file again tries again.
     address_pending: bool,
+    /// The last edit was refused: the user has been told the file is wrong.
+    rejected: bool,
     /// The contacts files of the config in effect, which the watcher's callback matches.
     contacts: Arc<Mutex<Vec<PathBuf>>>,
     watcher: Arc<Mutex<RecommendedWatcher>>,
@@ -173,9 +198,12 @@ impl Watched {
     }
 
     fn check(&mut self, listener: &Listener, agent: &SyncSender<AgentMsg>) {
-        let Ok(bytes) = std::fs::read(&self.path) else {
+        let bytes = match crate::config::read_capped(&self.path) {
+            Ok(bytes) => bytes,
+            // Too large to read: `Config::load` below says so; nothing of it is kept.
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => Vec::new(),
             // Mid-rename, or removed: the next event brings the new file.
-            return;
+            Err(_) => return,
         };
         if self.last_read.as_deref() == Some(bytes.as_slice()) {
             return;
@@ -186,10 +214,16 @@ impl Watched {
             .and_then(crate::config::language_hint)
             .unwrap_or(self.applied.language);
         self.last_read = Some(bytes);
-        let outcome = match Config::load(&self.path) {
+        let (outcome, lang) = match Config::load(&self.path) {
+            // The mistake was undone: nothing to apply, but the user waits to hear it is fixed.
+            Ok(config) if config == *self.applied && !self.address_pending && self.rejected => {
+                self.rejected = false;
+                (Outcome::Restored, config.language)
+            }
             // Comments and spacing only: nothing to apply or to say.
             Ok(config) if config == *self.applied && !self.address_pending => return,
             Ok(config) => {
+                self.rejected = false;
                 let config = Arc::new(config);
                 let outcome = apply(&config, listener, agent);
                 self.address_pending = matches!(outcome, Outcome::PartlyApplied(_));
@@ -197,14 +231,19 @@ impl Watched {
                     // Saving the same file again (once the port is free) tries again.
                     self.last_read = None;
                 }
+                let lang = config.language;
                 self.applied = config;
                 self.watch_contacts();
-                outcome
+                (outcome, lang)
             }
-            Err(e) => Outcome::Rejected {
-                log: e.to_string(),
-                toast: e.line_first(lang),
-            },
+            Err(e) => {
+                self.rejected = true;
+                let outcome = Outcome::Rejected {
+                    log: e.to_string(),
+                    toast: e.line_first(lang),
+                };
+                (outcome, lang)
+            }
         };
         report(&outcome, lang, agent);
     }
@@ -250,6 +289,14 @@ fn report(outcome: &Outcome, lang: Language, agent: &SyncSender<AgentMsg>) {
         Outcome::PartlyApplied(what) => {
             tracing::warn!("config reloaded, but {what}");
             view::notice("config", &tr!(lang, "settings-applied-not-address"), what)
+        }
+        Outcome::Restored => {
+            tracing::info!("config fixed: it matches the settings already in use");
+            view::notice_ok(
+                "config",
+                &tr!(lang, "settings-fixed"),
+                &tr!(lang, "settings-fixed-body"),
+            )
         }
         Outcome::Rejected { log, toast } => {
             tracing::warn!("config not applied, keeping the previous settings: {log}");

@@ -601,7 +601,7 @@ fn simulate_with_nothing_listening_says_calltray_is_not_reachable() {
     let r = simulate(&session, &config, &["incoming", "5145551212"]);
     r.assert_failure("simulate with no agent");
     assert!(
-        r.stderr.contains("cannot reach calltray") && r.stderr.contains(&port.to_string()),
+        r.stderr.contains("cannot reach the agent") && r.stderr.contains(&port.to_string()),
         "{}",
         r.show()
     );
@@ -908,4 +908,28 @@ fn help_speaks_the_desktop_language_for_every_command() {
             && !out.contains("[default"),
         "{out}"
     );
+}
+
+/// A reader that goes away (`calltray history | head -1`) ends a command quietly: no internal
+/// error, no failure status.
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let session = Session::start();
+    for args in [&["history"][..], &["paths"], &["--help"]] {
+        let mut cmd = session.command(env!("CARGO_BIN_EXE_calltray"));
+        cmd.args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("starting calltray");
+        // The reader leaves before anything is read.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("calltray finishes");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.code() == Some(0) && !stderr.contains("internal error"),
+            "{args:?}: {:?}\n{stderr}",
+            out.status
+        );
+    }
 }

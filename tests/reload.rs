@@ -20,6 +20,7 @@ use support::*;
 const APPLIED: &str = "calltray settings applied";
 const PARTLY: &str = "calltray settings applied, but not the address";
 const REJECTED: &str = "calltray settings not applied";
+const FIXED: &str = "calltray settings file fixed";
 
 /// A config listening on `127.0.0.1:0` (the port already bound stays: port 0 is "any"), with
 /// `extensions` (a TOML value), `top` (line 3, top level) and `listen` (line 6, in `[listen]`)
@@ -116,7 +117,11 @@ fn settings_toasts(calls: &[Notification]) -> Vec<&Notification> {
 /// The log lines that report what became of an edit, in order.
 fn outcome_lines(log: &str) -> Vec<&str> {
     log.lines()
-        .filter(|l| l.contains("config reloaded") || l.contains("config not applied"))
+        .filter(|l| {
+            l.contains("config reloaded")
+                || l.contains("config not applied")
+                || l.contains("config fixed")
+        })
         .collect()
 }
 
@@ -139,6 +144,7 @@ impl Outcome {
                 "WARN",
                 "config not applied, keeping the previous settings: ",
             ),
+            FIXED => ("INFO", "config fixed: "),
             other => panic!("not a settings summary: {other:?}"),
         };
         assert!(
@@ -358,6 +364,7 @@ fn an_added_extension_is_watched_after_the_edit() {
 #[test]
 fn an_invalid_edit_changes_nothing_until_it_is_fixed() {
     let (_session, notes, agent) = start();
+    let good = std::fs::read_to_string(&agent.config_path).expect("the config in use");
     // Adds 102, but ring_timeout (line 3) has the wrong type: none of it may apply.
     let broken = config(r#"["100", "101", "102"]"#, "ring_timeout = \"soon\"", "");
     assert_eq!(broken.lines().nth(2), Some("ring_timeout = \"soon\""));
@@ -373,6 +380,11 @@ fn an_invalid_edit_changes_nothing_until_it_is_fixed() {
     assert_ignored(&agent, "BROKEN102", "102");
     assert_accepted(&agent, "BROKEN100", "100");
     wait_incoming_toast(&notes, &agent, "100");
+
+    // Undoing the mistake changes nothing, and says the file is fine again.
+    edit(&agent, &notes, &good).assert(FIXED, &["settings already in use"]);
+    let broken_again = edit(&agent, &notes, &broken);
+    broken_again.assert(REJECTED, &["ring_timeout"]);
 
     // Fixing the file applies it.
     let fixed = config(r#"["100", "101", "102"]"#, "ring_timeout = 60", "");
@@ -738,4 +750,26 @@ fn an_edited_contacts_file_is_read_again() {
         settings_before,
         "a contacts edit is no settings change"
     );
+}
+
+/// A config kept in another folder and linked into place (a dotfiles repository) is edited
+/// where it lives, saved by rename: the edit applies as any other.
+#[test]
+fn a_linked_config_is_reloaded_when_its_target_is_edited() {
+    let session = Session::start();
+    let notes = NotificationServer::start(&session);
+    let dotfiles = session.dir().join("dotfiles");
+    std::fs::create_dir_all(&dotfiles).expect("the dotfiles folder");
+    let real = dotfiles.join("calltray.toml");
+    std::os::unix::fs::symlink(&real, session.dir().join("calltray.toml")).expect("the link");
+    // Written through the link, into the real file.
+    let agent = Agent::start(&session, TEST_CONFIG, &["--headless"]);
+    assert!(real.exists(), "the config is the linked file");
+    let outcome = edit_with(&agent, &notes, || {
+        let tmp = dotfiles.join("calltray.toml.new");
+        write(&tmp, &config(r#"["100", "101", "105"]"#, "", ""));
+        std::fs::rename(&tmp, &real).expect("saving the real file by rename");
+    });
+    outcome.assert(APPLIED, &["100, 101, 105"]);
+    assert_accepted(&agent, "LINKED105", "105");
 }

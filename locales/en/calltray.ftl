@@ -284,3 +284,24 @@ cli-secret = Manage the secret part of the callback URLs
 cli-secret-new = Put a new random secret in the config and print the new callback URLs
 cli-lookup = Say whose number this is, and if nobody's, why: how it was read, what was searched
 cli-lookup-number = The number as a callback or a person would write it, such as "514 555-1212"
+
+## Config edits
+
+settings-fixed = calltray settings file fixed
+settings-fixed-body = The file is valid again; the settings in use did not change.
+config-crm-placeholder-in-host = placeholders may only fill in the path or the query: the site's address must be written out, such as "https://crm.example.com/search?phone={"{"}e164{"}"}"
+config-api-url-plain = use https:// (the API key would cross the network in clear); plain http:// is only for a stand-in on this computer, such as "http://127.0.0.1:8080"
+config-file-too-large = the file is larger than { $kib } KiB; a calltray config is a few lines
+
+## calltray simulate
+
+simulate-start = Simulating { $direction ->
+        [incoming] an incoming
+       *[outgoing] an outgoing
+    } call (callid { $callid }) to { $base }
+simulate-pause = pauses must be between 0 and 3600 seconds, not { $secs }
+simulate-no-extension = no extension in the config; pass --ext
+simulate-no-number = give the other party's number, such as 5145551212
+simulate-unreachable = cannot reach the agent at { $base }: is it running? Start it with `calltray`
+simulate-refused = the running agent refused the { $name } callback
+simulate-ignored = the running agent ignored the call: extension { $extension } is not in its `extensions`; pass --ext with one of yours, or add it to the config

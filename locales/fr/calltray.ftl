@@ -9,14 +9,14 @@ extension = poste { $number }
 ## Notifications d’appel
 
 toast-incoming = Appel entrant
-toast-calling = Appel en cours…
-toast-answered = Appel répondu
+toast-calling = Appel sortant…
+toast-answered = Appel pris
 toast-missed = Appel manqué
 toast-no-answer = Pas de réponse
 toast-ended = Appel terminé
 toast-ended-after = Appel terminé · { $duration }
 toast-to-extension = pour le { $extension }
-toast-from-extension = depuis le { $extension }
+toast-from-extension = du { $extension }
 
 ## Notifications de calltray
 
@@ -45,7 +45,7 @@ settings-listening = À l’écoute sur { $address } pour { $count ->
        *[other] les postes
     } { $extensions }.
 settings-still-listening = { $error }. Toujours à l’écoute sur { $address }.
-call-back-calling = Appel de { $party }
+call-back-calling = Appel vers { $party }…
 call-back-rings-first = Votre téléphone (poste { $extension }) sonne d’abord; décrochez pour être mis en communication.
 call-back-failed = Impossible d’appeler { $party }
 call-back-bad-key = Ubity a refusé la clé d’API; vérifiez [ubity] api_key dans la configuration
@@ -58,7 +58,10 @@ call-back-unreadable = L’API d’Ubity a donné une réponse que calltray ne p
 status-ringing = Sonnerie : { $party }{ $more }
 status-calling = Appel vers { $party }{ $more }
 status-in-call = En appel avec { $party } · { $duration }{ $more }
-status-more = { " " }(+{ $count } autres)
+status-more = { " " }(+{ $count } { $count ->
+        [one] autre
+       *[other] autres
+    })
 status-down = Appels non reçus : redémarrage de l’écoute
 status-last = Dernier appel : { $party } · { $outcome }
 status-listening = À l’écoute sur { $address }
@@ -96,7 +99,7 @@ history-when = quand
 history-way = sens
 history-extension = poste
 history-number = numéro
-history-outcome = issue
+history-outcome = résultat
 history-in = entrant
 history-out = sortant
 history-ringing = sonne
@@ -277,3 +280,24 @@ cli-secret = Gère la partie secrète des adresses de rappel
 cli-secret-new = Met un nouveau secret aléatoire dans la configuration et affiche les nouvelles adresses de rappel
 cli-lookup = Dit à qui est ce numéro, et sinon pourquoi : comment il a été lu, où il a été cherché
 cli-lookup-number = Le numéro tel qu’un rappel ou une personne l’écrirait, par exemple "514 555-1212"
+
+## Config edits
+
+settings-fixed = Fichier de réglages de calltray corrigé
+settings-fixed-body = Le fichier est de nouveau valide; les réglages en usage n’ont pas changé.
+config-crm-placeholder-in-host = les variables ne peuvent remplir que le chemin ou la requête : l’adresse du site doit être écrite en entier, par exemple "https://crm.example.com/search?phone={"{"}e164{"}"}"
+config-api-url-plain = utilisez https:// (la clé d’API traverserait le réseau en clair); http:// simple ne sert qu’à un substitut sur cet ordinateur, par exemple "http://127.0.0.1:8080"
+config-file-too-large = le fichier dépasse { $kib } Kio; une configuration de calltray tient en quelques lignes
+
+## calltray simulate
+
+simulate-start = Simulation d’un appel { $direction ->
+        [incoming] entrant
+       *[outgoing] sortant
+    } (callid { $callid }) vers { $base }
+simulate-pause = les pauses doivent être de 0 à 3600 secondes, pas { $secs }
+simulate-no-extension = aucun poste dans la configuration; indiquez --ext
+simulate-no-number = indiquez le numéro de l’autre personne, par exemple 5145551212
+simulate-unreachable = l’agent ne répond pas à { $base } : est-il lancé? Démarrez-le avec `calltray`
+simulate-refused = l’agent en marche a refusé le rappel { $name }
+simulate-ignored = l’agent en marche a ignoré l’appel : le poste { $extension } n’est pas dans ses `extensions`; indiquez --ext avec l’un des vôtres, ou ajoutez-le à la configuration
