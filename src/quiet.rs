@@ -111,7 +111,12 @@ fn parse_entry(entry: &str) -> Result<Range, Mistake> {
         None => (0, 24 * 60),
         Some(span) => {
             let (a, b) = span.split_once('-').ok_or(Mistake::HoursShape)?;
-            (parse_time(a)?, parse_time(b)?)
+            let start = parse_time(a)?;
+            // 24:00 ends a day; it starts nothing.
+            if start == 24 * 60 {
+                return Err(Mistake::NotATime(a.to_string()));
+            }
+            (start, parse_time(b)?)
         }
     };
     if words.next().is_some() {
@@ -156,6 +161,13 @@ fn parse_days(text: &str) -> Result<[bool; 7], Mistake> {
 fn parse_time(text: &str) -> Result<u32, Mistake> {
     let bad = || Mistake::NotATime(text.to_string());
     let (h, m) = text.split_once(':').ok_or_else(bad)?;
+    // HH:MM as written on a clock: one or two digits for the hour, two for the minutes.
+    let digits = |s: &str, lengths: &[usize]| {
+        lengths.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    if !digits(h, &[1, 2]) || !digits(m, &[2]) {
+        return Err(bad());
+    }
     let (h, m): (u32, u32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
     if m >= 60 || h > 24 || (h == 24 && m > 0) {
         return Err(bad());
@@ -233,6 +245,17 @@ mod tests {
             ("mon 12-13", "not a time", "\"12\" n’est pas une heure"),
             ("mon 12:00", "HH:MM-HH:MM", "sous la forme HH:MM-HH:MM"),
             ("mon 25:00-26:00", "not a time", "n’est pas une heure"),
+            (
+                "mon 9:5-10:00",
+                "\"9:5\" is not a time",
+                "\"9:5\" n’est pas une heure",
+            ),
+            ("mon +1:00-2:00", "not a time", "n’est pas une heure"),
+            (
+                "daily 24:00-00:00",
+                "\"24:00\" is not a time",
+                "n’est pas une heure",
+            ),
             ("mon 12:00-12:00", "same time", "à la même heure"),
             (
                 "mon 12:00-13:00 extra",
