@@ -60,6 +60,8 @@ pub const QUEUE_DEPTH: usize = 4096;
 pub struct Replay {
     pub events: Vec<(CallEvent, Time)>,
     pub seen_at: Option<Time>,
+    /// Missed calls not yet seen, counted in the history (more than the replayed ones).
+    pub unseen_missed: usize,
 }
 
 /// Where the core loop's output goes.
@@ -93,7 +95,7 @@ pub fn run(
     for update in replay_into(&mut tracker, &replay.events, Utc::now()) {
         save(&update, &names, &out);
     }
-    tracker.restore_unseen(replay.seen_at);
+    tracker.restore_unseen(replay.seen_at, replay.unseen_missed);
     let mut listener = ListenerNote::Up(listening);
     let mut gate = ToastGate::default();
     let mut pops = crm::PopGate::default();

@@ -59,6 +59,9 @@ const MIGRATIONS: &[&str] = &[
 /// The most events of one kind (ringing, answered, ended) stored for one call.
 pub const MAX_STORED_PER_KIND: i64 = 4;
 
+/// How far back the unseen missed calls are counted at start.
+pub const UNSEEN_LOOKBACK: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// How far before the tracker's last write the events are replayed at start.
 const REPLAY_MARGIN: Duration = Duration::from_secs(10);
 
@@ -361,6 +364,21 @@ impl History {
             .map(|v| v.map(from_ms))
     }
 
+    /// How many incoming calls were missed since the user last marked them seen, looking back
+    /// at most [`UNSEEN_LOOKBACK`] so that start-up reads a bounded part of the history.
+    pub fn unseen_missed(&self, seen_at: Option<Time>, now: Time) -> rusqlite::Result<usize> {
+        let lookback = now - TimeDelta::from_std(UNSEEN_LOOKBACK).unwrap_or_default();
+        let since = seen_at.map_or(lookback, |seen| seen.max(lookback));
+        self.conn
+            .prepare_cached(
+                "SELECT count(*) FROM calls INDEXED BY calls_by_update
+                 WHERE updated_at > ?1 AND state = 'missed' AND direction = 'incoming'
+                   AND ended_at > ?1",
+            )?
+            .query_row(params![ms(since)], |r| r.get::<_, i64>(0))
+            .map(|n| n.max(0) as usize)
+    }
+
     pub fn set_seen_at(&mut self, at: Time) -> rusqlite::Result<()> {
         self.conn.execute(
             "INSERT INTO meta (key, value) VALUES ('seen_at', ?1)
@@ -639,6 +657,31 @@ mod tests {
         drop(conn);
         let e = History::open(&path).err().expect("refused");
         assert!(e.to_string().contains("newer calltray"), "{e}");
+    }
+
+    #[test]
+    fn unseen_missed_calls_are_counted_since_they_were_seen() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut h = History::open(&dir.path().join("h.sqlite3")).expect("open");
+        let mut tracker = CallTracker::new(Duration::from_secs(120), 10);
+        // 15 missed calls, more than the 10 recent calls held in memory.
+        let events: Vec<(CallEvent, Time)> = (0..15)
+            .flat_map(|i| {
+                let id = format!("M{i}");
+                let mut ended = event(EventKind::Ended, &id);
+                ended.duration = None;
+                [
+                    (event(EventKind::Initiated, &id), t(i * 10)),
+                    (ended, t(i * 10 + 5)),
+                ]
+            })
+            .collect();
+        feed(&mut h, &mut tracker, &events);
+        assert_eq!(h.unseen_missed(None, t(200)), Ok(15));
+        // Marked seen after the 10th ended: 5 remain.
+        assert_eq!(h.unseen_missed(Some(t(100)), t(200)), Ok(5));
+        // A week later none of them counts any more.
+        assert_eq!(h.unseen_missed(None, t(8 * 24 * 3600)), Ok(0));
     }
 
     #[test]

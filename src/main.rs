@@ -493,9 +493,13 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
     let history_path =
         paths::history().context("cannot find your home folder for the call history")?;
     let history = history::History::open(&history_path)?;
+    let seen_at = history.seen_at().map_err(history::HistoryError::from)?;
     let replay = agent::Replay {
         events: history.replay_set(view::RECENT_IN_MENU, chrono::Utc::now())?,
-        seen_at: history.seen_at().map_err(history::HistoryError::from)?,
+        seen_at,
+        unseen_missed: history
+            .unseen_missed(seen_at, chrono::Utc::now())
+            .map_err(history::HistoryError::from)?,
     };
     let (recorder, history) =
         history::spawn(history, config.history).context("cannot start the call history thread")?;

@@ -232,15 +232,17 @@ impl CallTracker {
         self.unseen_missed = 0;
     }
 
-    /// After a restart: counts as unseen only the recent missed calls that ended after the
-    /// user last marked them seen (`None`: never).
-    pub fn restore_unseen(&mut self, seen_at: Option<Time>) {
-        self.unseen_missed = self
+    /// After a restart: counts as unseen the recent missed calls that ended after the user
+    /// last marked them seen (`None`: never), or `recorded`, the history's count of them, when
+    /// that is more (it reaches past the recent calls kept in memory).
+    pub fn restore_unseen(&mut self, seen_at: Option<Time>, recorded: usize) {
+        let recent = self
             .recent
             .iter()
             .filter(|c| c.state == CallState::Ended(Outcome::Missed))
             .filter(|c| seen_at.is_none_or(|seen| c.ended_at.is_some_and(|e| e > seen)))
             .count();
+        self.unseen_missed = recent.max(recorded);
     }
 
     /// Live calls dropped because too many were live at once.
