@@ -20,6 +20,8 @@ use std::time::{Duration, Instant};
 pub const WAIT_AT_MOST: Duration = Duration::from_secs(10 * 3600);
 /// The most toasts whose buttons are listened for at once; the oldest watch goes first.
 const MAX_WATCHED: usize = 64;
+/// How long a click on a toast the notifier has not registered yet waits for it.
+const REGISTRATION_GRACE: Duration = Duration::from_millis(500);
 /// After the session bus goes away, how long before connecting again.
 const RECONNECT_AFTER: Duration = Duration::from_secs(5);
 
@@ -54,6 +56,22 @@ impl Registry {
         let watched = self.lock();
         let (key, since) = watched.get(&id)?;
         (since.elapsed() < WAIT_AT_MOST).then(|| key.clone())
+    }
+
+    /// [`Registry::call_of`], allowing the notifier a moment to register a toast it has just
+    /// shown: the service can report a click before the notifier has heard back the toast's
+    /// id. Only the click-listening thread waits here.
+    fn wait_for(&self, id: u32) -> Option<CallKey> {
+        let deadline = Instant::now() + REGISTRATION_GRACE;
+        loop {
+            if let Some(call) = self.call_of(id) {
+                return Some(call);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     fn forget(&self, id: u32) {
@@ -114,7 +132,7 @@ async fn listen(
                 let Ok((id, key)) = parsed else {
                     continue;
                 };
-                let Some(call) = registry.call_of(id) else {
+                let Some(call) = registry.wait_for(id) else {
                     continue;
                 };
                 let Some(action) = ToastAction::from_key(&key) else {
