@@ -41,7 +41,7 @@ pub enum AgentMsg {
     Reload(Arc<Config>, Box<Names>),
     /// Ubity's extension names, fetched again.
     ExtensionNames(ExtensionNames),
-    /// A contacts file changed: the names, read again.
+    /// The contacts files were read (at start, off the core loop, or after one changed).
     Names(Box<Names>),
     /// A button was pressed on the toast of this call.
     ToastAction(CallKey, ToastAction),
@@ -158,6 +158,8 @@ pub fn run(
                 {
                     refresher.set_api(new.ubity.clone());
                 }
+                let mut new_names = new_names;
+                new_names.keep_extensions_of(&mut names);
                 names = *new_names;
                 if let Some(history) = &out.history {
                     history.send(history::Write::Retention(new.history));
@@ -165,7 +167,10 @@ pub fn run(
                 config = new;
             }
             Ok(AgentMsg::ExtensionNames(fresh)) => names.set_extensions(fresh),
-            Ok(AgentMsg::Names(fresh)) => names = *fresh,
+            Ok(AgentMsg::Names(mut fresh)) => {
+                fresh.keep_extensions_of(&mut names);
+                names = *fresh;
+            }
             Ok(AgentMsg::ToastAction(key, action)) => {
                 let call = tracker
                     .live()

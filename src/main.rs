@@ -449,7 +449,15 @@ fn print_history(
     } else if args.csv {
         let mut csv = csv::Writer::from_writer(Vec::new());
         for row in &rows {
-            csv.serialize(row)?;
+            let cell = |text: &str| view::spreadsheet_cell(text);
+            let safe = history::CallRow {
+                callid: cell(&row.callid),
+                extension: cell(&row.extension),
+                party: cell(&row.party),
+                name: row.name.as_deref().map(cell),
+                ..row.clone()
+            };
+            csv.serialize(&safe)?;
         }
         let bytes = csv
             .into_inner()
@@ -528,7 +536,28 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
     .ok();
     let toasts = notifier::spawn(buttons).context("cannot start the notifier thread")?;
     let extension_cache = paths::extension_names();
-    let names = calltray::names::load(&config, extension_cache.as_deref());
+    // Calls are announced from the start with Ubity's cached names; the contacts files, which
+    // may be large, are read on a thread of their own and handed over when done.
+    let mut names = calltray::names::Names::new(config.region);
+    if let Some(cache) = &extension_cache {
+        names.set_extensions(calltray::extensions::load_cache(cache));
+    }
+    if !config.contacts.is_empty() {
+        let (for_loader, to_agent) = (Arc::clone(&config), tx.clone());
+        let started = std::thread::Builder::new()
+            .name("contacts".into())
+            .spawn(move || {
+                let read = calltray::names::load(&for_loader, None);
+                let count = read.contact_count();
+                let _ = to_agent.send(AgentMsg::Names(Box::new(read)));
+                // After the hand-over, as for Ubity's names: a reader of this line knows
+                // the names are queued ahead of any later callback.
+                tracing::info!("contacts read: {count} numbers");
+            });
+        if let Err(e) = started {
+            tracing::warn!("contacts not read: {e}");
+        }
+    }
     let extension_names = match &extension_cache {
         Some(cache) => {
             let to_agent = tx.clone();

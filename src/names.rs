@@ -97,12 +97,19 @@ impl Names {
         self.extensions = names;
     }
 
+    /// Takes over `old`'s extension names: contacts read afresh must not bring back an older
+    /// copy of Ubity's names than the one already in use.
+    pub fn keep_extensions_of(&mut self, old: &mut Names) {
+        self.extensions = std::mem::take(&mut old.extensions);
+    }
+
     pub fn sources(&self) -> &[Source] {
         &self.sources
     }
 
-    pub fn extension_count(&self) -> usize {
-        self.extensions.len()
+    /// How many numbers the contacts files gave a name to.
+    pub fn contact_count(&self) -> usize {
+        self.contacts.len()
     }
 
     /// The name of the party `raw`, when a source knows it.
@@ -264,6 +271,10 @@ fn read_file(path: &Path) -> Result<Vec<crate::contacts::Contact>, String> {
     let kind = Kind::of(path).ok_or_else(|| tr!(crate::language::current(), "contacts-kind"))?;
     let lang = crate::language::current();
     let unreadable = |e: std::io::Error| tr!(lang, "contacts-unreadable", error = e.to_string());
+    // A fifo or a device would block the read (and calltray with it) until someone writes.
+    if !std::fs::metadata(path).map_err(unreadable)?.is_file() {
+        return Err(tr!(lang, "contacts-not-a-file"));
+    }
     let file = std::fs::File::open(path).map_err(unreadable)?;
     let mut bytes = Vec::new();
     file.take(MAX_CONTACTS_FILE + 1)

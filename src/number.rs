@@ -84,15 +84,17 @@ pub fn read(raw: &str, home: Region) -> Party {
     if normal.is_empty() {
         return Party::Unknown;
     }
-    if is_extension(&normal) {
+    // A number written with `+` is dialled from abroad: never an internal extension.
+    if is_extension(&normal) && !trimmed.starts_with('+') {
         return Party::Extension(normal);
     }
     let Ok(number) = PHONE_NUMBER_UTIL.parse(trimmed, Some(home)) else {
         return Party::Text(trimmed.to_string());
     };
-    // Only a whole number has an E.164 form: a local one (no area code), or one of a length
-    // its country never uses, is shown as received.
-    if number.is_possible_with_reason() != Ok(NumberLengthType::IsPossible) {
+    // Only a whole number its country's plan allows has an E.164 form: a local one (no area
+    // code), one of a length the country never uses, or one no plan has (a French 01… read
+    // as North American) is shown as received and matches nothing.
+    if number.is_possible_with_reason() != Ok(NumberLengthType::IsPossible) || !number.is_valid() {
         return Party::Text(trimmed.to_string());
     }
     let e164 = number.format_as(PhoneNumberFormat::E164).into_owned();
@@ -224,6 +226,9 @@ mod tests {
             ("sip:bob@pbx", Party::Text("sip:bob@pbx".into())),
             ("+999 1234567", Party::Text("+999 1234567".into())),
             ("12345678", Party::Text("12345678".into())),
+            ("0142764978", Party::Text("0142764978".into())),
+            ("+1 014 276 4978", Party::Text("+1 014 276 4978".into())),
+            ("+999 123", Party::Text("+999 123".into())),
         ];
         for (raw, want) in table {
             assert_eq!(read(raw, Region::CA), want, "read({raw:?})");

@@ -540,6 +540,24 @@ where
     out
 }
 
+/// A CSV cell that a spreadsheet will show as text: one that would start a formula (`=`,
+/// `@`, or `+`/`-` followed by anything but a phone number's characters) gets a leading `'`.
+/// A caller is free text, and whoever holds the callback URL must not plant a formula in the
+/// user's export.
+pub fn spreadsheet_cell(text: &str) -> String {
+    let mut chars = text.chars();
+    let risky = match chars.next() {
+        Some('=' | '@' | '\t' | '\r') => true,
+        Some('+' | '-') => !chars.all(|c| c.is_ascii_digit() || " ().-".contains(c)),
+        _ => false,
+    };
+    if risky {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
 /// calltray's own multi-line text (a config error quotes the file's path and key): shown in
 /// full, line breaks kept, other control characters removed.
 fn own_text(text: &str) -> String {
@@ -860,6 +878,21 @@ mod tests {
             missed_while_away(2, FR).content.unwrap().summary,
             "2 appels manqués pendant votre absence"
         );
+    }
+
+    #[test]
+    fn spreadsheet_cells_cannot_start_a_formula() {
+        assert_eq!(spreadsheet_cell("=2+5"), "'=2+5");
+        assert_eq!(spreadsheet_cell("@SUM(1+1)"), "'@SUM(1+1)");
+        assert_eq!(
+            spreadsheet_cell("+cmd|' /C calc'!A0"),
+            "'+cmd|' /C calc'!A0"
+        );
+        assert_eq!(spreadsheet_cell("-1+1"), "'-1+1");
+        assert_eq!(spreadsheet_cell("+15145551212"), "+15145551212");
+        assert_eq!(spreadsheet_cell("+1 (514) 555-1212"), "+1 (514) 555-1212");
+        assert_eq!(spreadsheet_cell("Hélène Tremblay"), "Hélène Tremblay");
+        assert_eq!(spreadsheet_cell(""), "");
     }
 
     #[test]

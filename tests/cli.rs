@@ -933,3 +933,38 @@ fn output_into_a_closed_pipe_ends_quietly() {
         );
     }
 }
+
+/// A fifo named as a contacts file (it would block a read until someone writes to it) is
+/// refused, not waited on.
+#[test]
+fn a_fifo_named_as_contacts_is_refused_not_waited_on() {
+    let session = Session::start();
+    let fifo = session.dir().join("people.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("running mkfifo");
+    assert!(made.success());
+    let config = session.dir().join("fifo.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "extensions = [\"100\"]\ncontacts = [{:?}]\n",
+            fifo.display().to_string()
+        ),
+    )
+    .expect("writing the config");
+    let path = config.to_str().expect("a UTF-8 path");
+    let r = run(
+        &session,
+        "lookup-fifo",
+        &["lookup", "5145551212", "--config", path],
+    );
+    r.assert_success("lookup with a fifo in contacts");
+    assert!(
+        r.stdout
+            .contains("people.csv: not read (not a regular file)"),
+        "{}",
+        r.show()
+    );
+}

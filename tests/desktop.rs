@@ -684,21 +684,17 @@ fn no_tray_host_and_no_notification_service_at_start_then_both_arrive() {
         .wait_for_item(DEFAULT_TIMEOUT)
         .expect("the tray item registers once a host is there");
     let tray = TrayClient::new(&session);
-    let menu = tray
-        .wait_for_menu(
-            &item,
-            |m| m.find_label("Recent calls").is_some(),
-            DEFAULT_TIMEOUT,
-        )
-        .expect("a menu");
-    let recent = menu.find_label("Recent calls").expect("recent calls");
-    assert!(
-        recent
-            .find(|l| l.ends_with(" · from (514) 555-1212 · missed"))
-            .is_some(),
-        "the call taken before the host came is listed:\n{}",
-        menu.pretty()
-    );
+    tray.wait_for_menu(
+        &item,
+        |m| {
+            m.find_label("Recent calls").is_some_and(|r| {
+                r.find(|l| l.ends_with(" · from (514) 555-1212 · missed"))
+                    .is_some()
+            })
+        },
+        DEFAULT_TIMEOUT,
+    )
+    .expect("the call taken before the host came is listed");
 
     assert_eq!(
         agent
@@ -755,6 +751,7 @@ fn callers_are_named_from_contacts_and_ubity_extensions() {
         .process
         .logs()
         .contains("1 extension names from Ubity")
+        || !agent.process.logs().contains("contacts read: 2 numbers")
     {
         assert!(
             std::time::Instant::now() < deadline,

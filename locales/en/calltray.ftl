@@ -305,3 +305,4 @@ simulate-no-number = give the other party's number, such as 5145551212
 simulate-unreachable = cannot reach the agent at { $base }: is it running? Start it with `calltray`
 simulate-refused = the running agent refused the { $name } callback
 simulate-ignored = the running agent ignored the call: extension { $extension } is not in its `extensions`; pass --ext with one of yours, or add it to the config
+contacts-not-a-file = not a regular file

@@ -151,12 +151,12 @@ lookup-found = Nom : { $name } (de { $source }).
 lookup-not-found = Aucun nom ne correspond.
 lookup-searched = Cherché dans :
 lookup-source = { $label } : { $count ->
-        [one] 1 numéro
+        [one] { $count } numéro
        *[other] { $count } numéros
     }
 lookup-source-problem = { $label } : illisible ({ $problem })
 lookup-extensions = Postes Ubity : { $count ->
-        [one] 1 nom
+        [one] { $count } nom
        *[other] { $count } noms
     }{ $keyed ->
         [yes] {""}
@@ -301,3 +301,4 @@ simulate-no-number = indiquez le numéro de l’autre personne, par exemple 5145
 simulate-unreachable = l’agent ne répond pas à { $base } : est-il lancé? Démarrez-le avec `calltray`
 simulate-refused = l’agent en marche a refusé le rappel { $name }
 simulate-ignored = l’agent en marche a ignoré l’appel : le poste { $extension } n’est pas dans ses `extensions`; indiquez --ext avec l’un des vôtres, ou ajoutez-le à la configuration
+contacts-not-a-file = pas un fichier ordinaire
