@@ -29,6 +29,7 @@ pub mod flood;
 pub mod framing;
 pub mod guard;
 pub mod history;
+pub mod instance;
 pub mod language;
 pub mod listener;
 pub mod names;

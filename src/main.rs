@@ -489,6 +489,24 @@ fn print_callback_urls(config: &Config) {
 fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode> {
     let config = Arc::new(load(path)?);
     language::set_current(config.language);
+    // One calltray per user: a second start points at the first and leaves it be.
+    let mut instance =
+        match calltray::instance::lock_path().map(|p| calltray::instance::Instance::acquire(&p)) {
+            Some(Ok(instance)) => Some(instance),
+            Some(Err(calltray::instance::Refused::Running(address))) => {
+                let lang = config.language;
+                say(match address {
+                    Some(address) => tr!(lang, "already-running-at", address = address),
+                    None => tr!(lang, "already-running"),
+                });
+                return Ok(ExitCode::SUCCESS);
+            }
+            Some(Err(calltray::instance::Refused::Unavailable(e))) => {
+                tracing::warn!("cannot make sure only one calltray runs: {e}");
+                None
+            }
+            None => None,
+        };
     let no_tray = if headless {
         Some("--headless was given".to_string())
     } else {
@@ -516,6 +534,11 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
     let listener = Arc::new(listener::start(Arc::clone(&config), tx.clone(), recorder)?);
     let listening = listener.address();
     tracing::info!("Listening on http://{listening}");
+    if let Some(instance) = instance.as_mut()
+        && let Err(e) = instance.set_address(listening)
+    {
+        tracing::debug!("cannot note the address in the instance lock: {e}");
+    }
     let shown_prefix = if config.listen.secret.is_some() {
         "/<secret>"
     } else {

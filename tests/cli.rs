@@ -968,3 +968,31 @@ fn a_fifo_named_as_contacts_is_refused_not_waited_on() {
         r.show()
     );
 }
+
+/// A second calltray in the same session says the first is running, and where, and stops;
+/// once the first is gone, a new one starts.
+#[test]
+fn a_second_agent_points_at_the_first_and_stops() {
+    let session = Session::start();
+    let mut first = Agent::start(&session, TEST_CONFIG, &["--headless"]);
+    let other = write_config(
+        &session,
+        "second.toml",
+        "extensions = [\"100\"]\n[listen]\naddress = \"127.0.0.1:0\"\n",
+    );
+    let second = run(&session, "second", &["--headless", "--config", &other]);
+    second.assert_success("a second start");
+    assert!(
+        second.stderr.contains(&format!(
+            "calltray is already running (listening on {})",
+            first.base
+        )),
+        "{}",
+        second.show()
+    );
+    assert!(!second.stderr.contains("Listening on"), "{}", second.show());
+
+    first.process.kill();
+    let third = Agent::start(&session, TEST_CONFIG, &["--headless"]);
+    assert_eq!(third.get("/health").0, 200);
+}

@@ -306,3 +306,8 @@ simulate-unreachable = cannot reach the agent at { $base }: is it running? Start
 simulate-refused = the running agent refused the { $name } callback
 simulate-ignored = the running agent ignored the call: extension { $extension } is not in its `extensions`; pass --ext with one of yours, or add it to the config
 contacts-not-a-file = not a regular file
+
+## One instance
+
+already-running-at = calltray is already running (listening on { $address }); its icon is in the tray. Quit it there first to start another.
+already-running = calltray is already running; its icon is in the tray. Quit it there first to start another.

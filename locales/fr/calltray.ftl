@@ -302,3 +302,8 @@ simulate-unreachable = l’agent ne répond pas à { $base } : est-il lancé? D�
 simulate-refused = l’agent en marche a refusé le rappel { $name }
 simulate-ignored = l’agent en marche a ignoré l’appel : le poste { $extension } n’est pas dans ses `extensions`; indiquez --ext avec l’un des vôtres, ou ajoutez-le à la configuration
 contacts-not-a-file = pas un fichier ordinaire
+
+## One instance
+
+already-running-at = calltray est déjà lancé (à l’écoute sur { $address }); son icône est dans la zone de notification. Quittez-le d’abord pour en lancer un autre.
+already-running = calltray est déjà lancé; son icône est dans la zone de notification. Quittez-le d’abord pour en lancer un autre.

@@ -1,0 +1,100 @@
+//! One calltray per user: a second start says where the first one listens, and stops.
+//!
+//! Two agents would both toast every call (or the second would fail on the port with a less
+//! helpful message). The guard is an advisory lock on a file in the user's runtime folder
+//! (`$XDG_RUNTIME_DIR/calltray/`), held for the life of the process: the kernel drops it when
+//! the process ends, however it ends, so a crash never leaves a stale lock behind. The file
+//! also holds the running agent's listening address, for the second start to report.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The held lock; dropping it (or the process ending) lets another calltray start.
+pub struct Instance {
+    file: File,
+}
+
+/// Why this calltray may not run.
+#[derive(Debug)]
+pub enum Refused {
+    /// Another calltray holds the lock; its address, when it has written one.
+    Running(Option<String>),
+    /// The lock file cannot be made (no runtime folder, permissions).
+    Unavailable(std::io::Error),
+}
+
+impl Instance {
+    /// Takes the lock at `path`, or says who holds it.
+    pub fn acquire(path: &Path) -> Result<Instance, Refused> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(Refused::Unavailable)?;
+        }
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(Refused::Unavailable)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Instance { file }),
+            Err(TryLockError::WouldBlock) => {
+                let mut text = String::new();
+                let _ = Read::by_ref(&mut file).take(256).read_to_string(&mut text);
+                let address = text.trim();
+                Err(Refused::Running(
+                    (!address.is_empty()).then(|| address.to_string()),
+                ))
+            }
+            Err(TryLockError::Error(e)) => Err(Refused::Unavailable(e)),
+        }
+    }
+
+    /// Records where this calltray listens, for a second start to report.
+    pub fn set_address(&mut self, address: SocketAddr) -> std::io::Result<()> {
+        self.file.set_len(0)?;
+        self.file.rewind()?;
+        self.file
+            .write_all(format!("http://{address}\n").as_bytes())?;
+        self.file.flush()
+    }
+}
+
+/// Where the lock lives: the runtime folder, or the data folder where a platform has none.
+pub fn lock_path() -> Option<PathBuf> {
+    let project = crate::paths::project()?;
+    let dir = project
+        .runtime_dir()
+        .unwrap_or_else(|| project.data_local_dir());
+    Some(dir.join("calltray.lock"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_holder_is_told_where_the_first_listens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run").join("calltray.lock");
+        let mut first = Instance::acquire(&path).unwrap();
+        match Instance::acquire(&path) {
+            Err(Refused::Running(None)) => {}
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        first
+            .set_address("127.0.0.1:8765".parse().unwrap())
+            .unwrap();
+        match Instance::acquire(&path) {
+            Err(Refused::Running(Some(a))) => assert_eq!(a, "http://127.0.0.1:8765"),
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        drop(first);
+        assert!(
+            Instance::acquire(&path).is_ok(),
+            "free once the first is gone"
+        );
+    }
+}
