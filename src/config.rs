@@ -179,6 +179,8 @@ struct RawConfig {
     language: String,
     #[serde(default = "default_region")]
     region: String,
+    #[serde(default = "default_log_level")]
+    log_level: String,
     #[serde(default)]
     contacts: Vec<String>,
 }
@@ -213,6 +215,10 @@ fn default_ring_timeout() -> u64 {
     120
 }
 
+fn default_log_level() -> String {
+    "info".into()
+}
+
 fn default_region() -> String {
     "CA".into()
 }
@@ -237,6 +243,20 @@ pub fn language_hint(text: &str) -> Option<Language> {
         .ok()
         .flatten()
 }
+
+/// The log level a config file asks for (`log_level`), read leniently before logging starts.
+pub fn log_level_hint(text: &str) -> Option<String> {
+    let table: toml::Table = toml::from_str(text).ok()?;
+    let level = table
+        .get("log_level")?
+        .as_str()?
+        .trim()
+        .to_ascii_lowercase();
+    LOG_LEVELS.contains(&level.as_str()).then_some(level)
+}
+
+/// The levels `log_level` may name, quietest first.
+pub const LOG_LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
 
 /// `"en"` or `"fr"` (also `"english"`, `"français"`…); `None` for `"auto"`.
 fn parse_language(value: &str) -> Result<Option<Language>, ()> {
@@ -600,6 +620,17 @@ impl Config {
                 ),
             )
         })?;
+        if !LOG_LEVELS.contains(&raw.log_level.trim().to_ascii_lowercase().as_str()) {
+            return Err(locate(
+                Some("log_level"),
+                None,
+                tr!(
+                    lang,
+                    "config-log-level",
+                    value = raw.log_level.escape_debug().to_string()
+                ),
+            ));
+        }
         let mut contacts = Vec::new();
         for entry in &raw.contacts {
             let mut path = expand_home(entry.trim());
@@ -1030,6 +1061,12 @@ mod tests {
                 "not a language calltray speaks",
             ),
             (
+                "extensions = [\"100\"]\nlog_level = \"loud\"\n",
+                2,
+                "log_level",
+                "not a log level",
+            ),
+            (
                 "extensions = [\"100\"]\n[ubity]\napi_url = \"http://api.ubity.com\"\n",
                 3,
                 "ubity.api_url",
@@ -1112,6 +1149,11 @@ mod tests {
             Some(Language::French)
         );
         assert_eq!(language_hint("language = \"auto\"\n"), None);
+        assert_eq!(
+            log_level_hint("log_level = \"DEBUG\"\nextensions = []\n").as_deref(),
+            Some("debug")
+        );
+        assert_eq!(log_level_hint("log_level = \"loud\"\n"), None);
         assert_eq!(language_hint("not toml at all ["), None);
     }
 

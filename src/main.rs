@@ -145,7 +145,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    init_logging();
+    init_logging(cli.command.is_none());
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -162,19 +162,7 @@ fn main() -> ExitCode {
 /// The language of `--help` and of messages before the config is read: the config's own
 /// `language` when it says, else the desktop's.
 fn cli_language() -> Language {
-    let mut args = std::env::args_os().skip(1);
-    let mut path = None;
-    while let Some(arg) = args.next() {
-        if arg == "--config" {
-            path = args.next().map(PathBuf::from);
-        } else if let Some(p) = arg.to_str().and_then(|a| a.strip_prefix("--config=")) {
-            path = Some(PathBuf::from(p));
-        }
-    }
-    path.or_else(paths::default_config)
-        .and_then(|p| calltray::config::read_capped(&p).ok())
-        .and_then(|bytes| calltray::config::language_hint(&String::from_utf8_lossy(&bytes)))
-        .unwrap_or_else(Language::from_system)
+    config_hint(calltray::config::language_hint).unwrap_or_else(Language::from_system)
 }
 
 /// The command line with its help in `lang`: every description comes from the Fluent files
@@ -263,15 +251,65 @@ fn localized_cli(lang: Language) -> clap::Command {
     )
 }
 
-fn init_logging() {
+/// Logs go to standard error, and for the agent also to a file in the state folder
+/// (`calltray paths` shows it), rotated at [`LOG_FILE_BYTES`] with [`LOG_FILES_KEPT`] old
+/// files kept, so a desk that never looks at a terminal still has a record, and a bounded one.
+/// The level is `RUST_LOG` when set, else the config's `log_level`.
+fn init_logging(agent: bool) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let level = config_hint(calltray::config::log_level_hint).unwrap_or_else(|| "info".to_string());
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let stderr = tracing_subscriber::fmt::layer()
         .with_target(false)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
+        .with_writer(std::io::stderr);
+    let file = agent.then(paths::log_file).flatten().and_then(|path| {
+        // The rotating writer would panic on a folder it cannot make: made here first.
+        std::fs::create_dir_all(path.parent()?).ok()?;
+        let writer = file_rotate::FileRotate::new(
+            &path,
+            file_rotate::suffix::AppendCount::new(LOG_FILES_KEPT),
+            file_rotate::ContentLimit::BytesSurpassed(LOG_FILE_BYTES),
+            file_rotate::compression::Compression::None,
+            None,
+        );
+        Some(
+            tracing_subscriber::fmt::layer()
+                .with_target(false)
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(writer)),
+        )
+    });
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(stderr)
+        .with(file)
         .init();
+}
+
+/// The size at which the log file is rotated.
+const LOG_FILE_BYTES: usize = 1024 * 1024;
+/// How many rotated log files are kept beside the current one.
+const LOG_FILES_KEPT: usize = 3;
+
+/// Something read leniently from the config file named on the command line (or the default
+/// one) before the command line is parsed: the language of `--help`, the log level.
+fn config_hint<T>(read: impl Fn(&str) -> Option<T>) -> Option<T> {
+    let mut args = std::env::args_os().skip(1);
+    let mut path = None;
+    while let Some(arg) = args.next() {
+        if arg == "--config" {
+            path = args.next().map(PathBuf::from);
+        } else if let Some(p) = arg.to_str().and_then(|a| a.strip_prefix("--config=")) {
+            path = Some(PathBuf::from(p));
+        }
+    }
+    let bytes = path
+        .or_else(paths::default_config)
+        .and_then(|p| calltray::config::read_capped(&p).ok())?;
+    read(&String::from_utf8_lossy(&bytes))
 }
 
 fn config_path(cli: &Cli) -> anyhow::Result<PathBuf> {
@@ -311,7 +349,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     tr!(lang, "paths-logs"),
                     format!(
                         "{} ({})",
-                        show(paths::state_dir()),
+                        show(paths::log_file()),
                         tr!(lang, "paths-logs-note")
                     ),
                 ),

@@ -36,3 +36,8 @@ pub fn state_dir() -> Option<PathBuf> {
 pub fn extension_names() -> Option<PathBuf> {
     data_dir().map(|d| d.join("extension-names.json"))
 }
+
+/// The agent's log file (rotated beside itself: `calltray.log.1` and so on).
+pub fn log_file() -> Option<PathBuf> {
+    state_dir().map(|d| d.join("calltray.log"))
+}

@@ -996,3 +996,45 @@ fn a_second_agent_points_at_the_first_and_stops() {
     let third = Agent::start(&session, TEST_CONFIG, &["--headless"]);
     assert_eq!(third.get("/health").0, 200);
 }
+
+/// The agent keeps a log file in the state folder, where `calltray paths` says, with the same
+/// lines as its standard error; the config's `log_level` sets how much goes there.
+#[test]
+fn the_agent_logs_to_a_file_that_paths_names() {
+    let session = Session::start();
+    let state = session
+        .env()
+        .into_iter()
+        .find(|(k, _)| k == "XDG_STATE_HOME")
+        .map(|(_, v)| std::path::PathBuf::from(v))
+        .expect("the session's state folder");
+    let log = state.join("calltray").join("calltray.log");
+    let agent = Agent::start(
+        &session,
+        &format!("log_level = \"debug\"\n{TEST_CONFIG}"),
+        &["--headless"],
+    );
+    assert_eq!(agent.get(&format!("/init?{IN_A}")).0, 200);
+    let deadline = std::time::Instant::now() + DEFAULT_TIMEOUT;
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        // "event" lines are debug-level: the config's level reached the file.
+        if text.contains("Listening on http://") && text.contains("DEBUG event") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{}:\n{text}\n--- agent ---\n{}",
+            log.display(),
+            agent.process.logs()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let config = agent.config_path.to_str().expect("a UTF-8 path");
+    let paths = run(&session, "paths-log", &["paths", "--config", config]);
+    assert!(
+        paths.stdout.contains(&log.display().to_string()),
+        "{}",
+        paths.show()
+    );
+}

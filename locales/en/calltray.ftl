@@ -108,7 +108,7 @@ wrote-default-config = calltray: wrote a default config to { $path }. Put your o
 paths-config = config
 paths-data = data
 paths-logs = logs
-paths-logs-note = for now calltray logs to standard error
+paths-logs-note = the agent writes there and to standard error; RUST_LOG or log_level sets the level
 paths-no-home = (no home folder)
 check-ok = { $path }: OK
 check-extensions = extensions: { $extensions }
@@ -311,3 +311,4 @@ contacts-not-a-file = not a regular file
 
 already-running-at = calltray is already running (listening on { $address }); its icon is in the tray. Quit it there first to start another.
 already-running = calltray is already running; its icon is in the tray. Quit it there first to start another.
+config-log-level = `{ $value }` is not a log level; write "error", "warn", "info", "debug" or "trace"

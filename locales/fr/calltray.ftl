@@ -114,7 +114,7 @@ wrote-default-config = calltray : configuration par défaut écrite dans { $path
 paths-config = configuration
 paths-data = données
 paths-logs = journaux
-paths-logs-note = pour l’instant, calltray écrit son journal sur la sortie d’erreur
+paths-logs-note = l’agent y écrit, et sur la sortie d’erreur; RUST_LOG ou log_level en règle le niveau
 paths-no-home = (aucun dossier personnel)
 check-ok = { $path } : OK
 check-extensions = postes : { $extensions }
@@ -307,3 +307,4 @@ contacts-not-a-file = pas un fichier ordinaire
 
 already-running-at = calltray est déjà lancé (à l’écoute sur { $address }); son icône est dans la zone de notification. Quittez-le d’abord pour en lancer un autre.
 already-running = calltray est déjà lancé; son icône est dans la zone de notification. Quittez-le d’abord pour en lancer un autre.
+config-log-level = `{ $value }` n’est pas un niveau de journal; écrivez "error", "warn", "info", "debug" ou "trace"
