@@ -19,6 +19,7 @@
 
 pub mod actions;
 pub mod agent;
+pub mod autostart;
 pub mod config;
 pub mod contacts;
 pub mod crm;

@@ -65,11 +65,24 @@ enum Command {
     /// Manage the secret part of the callback URLs.
     #[command(subcommand)]
     Secret(SecretCommand),
+    /// Start calltray when you log in, or stop doing so.
+    #[command(subcommand)]
+    Autostart(AutostartCommand),
     /// Say whose number this is, and if nobody's, why: how it was read, what was searched.
     Lookup {
         /// The number as a callback or a person would write it, such as "514 555-1212".
         number: String,
     },
+}
+
+#[derive(Subcommand)]
+enum AutostartCommand {
+    /// Start calltray at login (with this config, when --config is given).
+    Enable,
+    /// Stop starting calltray at login.
+    Disable,
+    /// Say whether calltray starts at login.
+    Status,
 }
 
 #[derive(Subcommand)]
@@ -382,6 +395,44 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::History(args)) => {
             print_history(args, &path, lang)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Autostart(what)) => {
+            use calltray::autostart;
+            let entry = autostart::entry_path()
+                .context("cannot find your config folder for the autostart entry")?;
+            let shown = entry.display().to_string();
+            match what {
+                AutostartCommand::Enable => {
+                    let program = std::env::current_exe()
+                        .context("cannot tell where this calltray is installed")?;
+                    let text =
+                        autostart::entry(&program, cli.config.as_ref().map(|_| path.as_path()));
+                    autostart::enable(&entry, &text)
+                        .with_context(|| format!("cannot write {shown}"))?;
+                    outln!("{}", tr!(lang, "autostart-enabled", path = &shown));
+                }
+                AutostartCommand::Disable => {
+                    let removed = autostart::disable(&entry)
+                        .with_context(|| format!("cannot remove {shown}"))?;
+                    outln!(
+                        "{}",
+                        if removed {
+                            tr!(lang, "autostart-disabled", path = &shown)
+                        } else {
+                            tr!(lang, "autostart-was-off")
+                        }
+                    );
+                }
+                AutostartCommand::Status => outln!(
+                    "{}",
+                    if entry.exists() {
+                        tr!(lang, "autostart-on", path = &shown)
+                    } else {
+                        tr!(lang, "autostart-off")
+                    }
+                ),
+            }
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Lookup { number }) => {

@@ -869,8 +869,10 @@ fn lookup_explains_a_match_and_a_miss() {
 #[test]
 fn help_speaks_the_desktop_language_for_every_command() {
     let session = Session::start();
-    let commands: [&[&str]; 8] = [
+    let commands: [&[&str]; 10] = [
         &[],
+        &["autostart"],
+        &["autostart", "enable"],
         &["check"],
         &["simulate"],
         &["paths"],
@@ -1037,4 +1039,77 @@ fn the_agent_logs_to_a_file_that_paths_names() {
         "{}",
         paths.show()
     );
+}
+
+/// `calltray autostart enable` writes an XDG autostart entry that runs this binary with the
+/// config given, valid by `desktop-file-validate`; `status` and `disable` follow it.
+#[test]
+fn autostart_writes_and_removes_a_valid_login_entry() {
+    let session = Session::start();
+    let config_home = session
+        .env()
+        .into_iter()
+        .find(|(k, _)| k == "XDG_CONFIG_HOME")
+        .map(|(_, v)| std::path::PathBuf::from(v))
+        .expect("the session's config folder");
+    let entry = config_home.join("autostart").join("calltray.desktop");
+    let config = write_config(&session, "desk 1.toml", "extensions = [\"100\"]\n");
+
+    let status = run(
+        &session,
+        "status-off",
+        &["autostart", "status", "--config", &config],
+    );
+    assert!(
+        status.stdout.contains("does not start when you log in"),
+        "{}",
+        status.show()
+    );
+
+    let on = run(
+        &session,
+        "enable",
+        &["autostart", "enable", "--config", &config],
+    );
+    on.assert_success("autostart enable");
+    let text = std::fs::read_to_string(&entry).expect("the autostart entry");
+    let exec = format!(
+        "Exec=\"{}\" --config \"{config}\"",
+        env!("CARGO_BIN_EXE_calltray")
+    );
+    assert!(text.contains(&exec), "{text}");
+    let validated = std::process::Command::new("desktop-file-validate")
+        .arg(&entry)
+        .output()
+        .expect("running desktop-file-validate");
+    assert!(
+        validated.status.success() && validated.stdout.is_empty(),
+        "{}{}",
+        String::from_utf8_lossy(&validated.stdout),
+        String::from_utf8_lossy(&validated.stderr)
+    );
+    let status = run(
+        &session,
+        "status-on",
+        &["autostart", "status", "--config", &config],
+    );
+    assert!(
+        status.stdout.contains("starts when you log in"),
+        "{}",
+        status.show()
+    );
+
+    let off = run(
+        &session,
+        "disable",
+        &["autostart", "disable", "--config", &config],
+    );
+    assert!(off.stdout.contains("no longer start"), "{}", off.show());
+    assert!(!entry.exists());
+    let again = run(
+        &session,
+        "disable-again",
+        &["autostart", "disable", "--config", &config],
+    );
+    assert!(again.stdout.contains("nothing to do"), "{}", again.show());
 }

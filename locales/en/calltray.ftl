@@ -312,3 +312,15 @@ contacts-not-a-file = not a regular file
 already-running-at = calltray is already running (listening on { $address }); its icon is in the tray. Quit it there first to start another.
 already-running = calltray is already running; its icon is in the tray. Quit it there first to start another.
 config-log-level = `{ $value }` is not a log level; write "error", "warn", "info", "debug" or "trace"
+
+## calltray autostart
+
+autostart-enabled = calltray will start when you log in ({ $path }).
+autostart-disabled = calltray will no longer start when you log in ({ $path } removed).
+autostart-was-off = calltray was not set to start at login; nothing to do.
+autostart-on = calltray starts when you log in ({ $path }).
+autostart-off = calltray does not start when you log in; `calltray autostart enable` sets it up.
+cli-autostart = Start calltray when you log in, or stop doing so
+cli-autostart-enable = Start calltray at login (with this config, when --config is given)
+cli-autostart-disable = Stop starting calltray at login
+cli-autostart-status = Say whether calltray starts at login

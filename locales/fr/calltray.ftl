@@ -308,3 +308,15 @@ contacts-not-a-file = pas un fichier ordinaire
 already-running-at = calltray est déjà lancé (à l’écoute sur { $address }); son icône est dans la zone de notification. Quittez-le d’abord pour en lancer un autre.
 already-running = calltray est déjà lancé; son icône est dans la zone de notification. Quittez-le d’abord pour en lancer un autre.
 config-log-level = `{ $value }` n’est pas un niveau de journal; écrivez "error", "warn", "info", "debug" ou "trace"
+
+## calltray autostart
+
+autostart-enabled = calltray démarrera à l’ouverture de votre session ({ $path }).
+autostart-disabled = calltray ne démarrera plus à l’ouverture de votre session ({ $path } supprimé).
+autostart-was-off = calltray n’était pas réglé pour démarrer à l’ouverture de session; rien à faire.
+autostart-on = calltray démarre à l’ouverture de votre session ({ $path }).
+autostart-off = calltray ne démarre pas à l’ouverture de votre session; `calltray autostart enable` le règle.
+cli-autostart = Démarre calltray à l’ouverture de votre session, ou arrête de le faire
+cli-autostart-enable = Démarre calltray à l’ouverture de session (avec cette configuration si --config est donné)
+cli-autostart-disable = Arrête de démarrer calltray à l’ouverture de session
+cli-autostart-status = Dit si calltray démarre à l’ouverture de session
