@@ -68,6 +68,13 @@ enum Command {
     /// Start calltray when you log in, or stop doing so.
     #[command(subcommand)]
     Autostart(AutostartCommand),
+    /// Print a shell completion script (for packages, or `source <(calltray completions bash)`).
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print calltray's manual page (roff), as packages install it.
+    Man,
     /// Say whose number this is, and if nobody's, why: how it was read, what was searched.
     Lookup {
         /// The number as a callback or a person would write it, such as "514 555-1212".
@@ -395,6 +402,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::History(args)) => {
             print_history(args, &path, lang)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Completions { shell }) => {
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "calltray", &mut script);
+            out!("{}", String::from_utf8_lossy(&script));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Man) => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .context("cannot write the manual page")?;
+            out!("{}", String::from_utf8_lossy(&page));
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Autostart(what)) => {

@@ -1113,3 +1113,42 @@ fn autostart_writes_and_removes_a_valid_login_entry() {
     );
     assert!(again.stdout.contains("nothing to do"), "{}", again.show());
 }
+
+/// Completion scripts and the manual page come from the command line's own definition: every
+/// command is in them, and the bash script is valid bash.
+#[test]
+fn completions_and_man_page_cover_every_command() {
+    let session = Session::start();
+    let bash = run(&session, "completions", &["completions", "bash"]);
+    bash.assert_success("calltray completions bash");
+    let script = session.dir().join("calltray.bash");
+    std::fs::write(&script, &bash.stdout).expect("writing the script");
+    let checked = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+        .expect("running bash -n");
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    let man = run(&session, "man", &["man"]);
+    man.assert_success("calltray man");
+    assert!(man.stdout.contains(".TH calltray 1"), "{}", man.show());
+    for command in [
+        "check",
+        "simulate",
+        "history",
+        "lookup",
+        "autostart",
+        "secret",
+        "paths",
+    ] {
+        assert!(bash.stdout.contains(command), "completions lack {command}");
+        assert!(man.stdout.contains(command), "the manual lacks {command}");
+    }
+    for shell in ["zsh", "fish"] {
+        run(&session, shell, &["completions", shell]).assert_success(shell);
+    }
+}

@@ -324,3 +324,6 @@ cli-autostart = Start calltray when you log in, or stop doing so
 cli-autostart-enable = Start calltray at login (with this config, when --config is given)
 cli-autostart-disable = Stop starting calltray at login
 cli-autostart-status = Say whether calltray starts at login
+cli-completions = Print a shell completion script (for packages, or `source <(calltray completions bash)`)
+cli-completions-shell = bash, zsh, fish, elvish or powershell
+cli-man = Print calltray's manual page (roff), as packages install it

@@ -320,3 +320,6 @@ cli-autostart = Démarre calltray à l’ouverture de votre session, ou arrête 
 cli-autostart-enable = Démarre calltray à l’ouverture de session (avec cette configuration si --config est donné)
 cli-autostart-disable = Arrête de démarrer calltray à l’ouverture de session
 cli-autostart-status = Dit si calltray démarre à l’ouverture de session
+cli-completions = Affiche un script de complétion pour le shell (pour les paquets, ou `source <(calltray completions bash)`)
+cli-completions-shell = bash, zsh, fish, elvish ou powershell
+cli-man = Affiche la page de manuel de calltray (roff), telle que les paquets l’installent
