@@ -10,7 +10,11 @@ use std::path::{Path, PathBuf};
 
 /// The autostart entry's file, in the user's config folder.
 pub fn entry_path() -> Option<PathBuf> {
-    directories::BaseDirs::new().map(|d| d.config_dir().join("autostart").join("calltray.desktop"))
+    directories::BaseDirs::new().map(|d| {
+        d.config_dir()
+            .join("autostart")
+            .join(format!("{}.desktop", crate::APP_ID))
+    })
 }
 
 /// One argument of a desktop entry's `Exec` key, quoted as the Desktop Entry Specification

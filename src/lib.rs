@@ -45,3 +45,8 @@ pub mod tracker;
 pub mod tray;
 pub mod view;
 pub mod watch;
+
+/// The application's one id (reverse DNS), used wherever a desktop asks who calltray is: the
+/// desktop entry's file name, the AppStream metadata, the notification `desktop-entry` hint,
+/// the tray item and the autostart entry.
+pub const APP_ID: &str = "io.github.calltray.Calltray";

@@ -157,7 +157,7 @@ fn coalesce(batch: Vec<NotifierMsg>) -> Vec<NotifierMsg> {
 fn new_toast(content: &ToastContent) -> Notification {
     let mut n = Notification::new();
     n.appname(APP_NAME)
-        .hint(Hint::DesktopEntry(APP_NAME.into()));
+        .hint(Hint::DesktopEntry(crate::APP_ID.into()));
     fill(&mut n, content);
     n
 }

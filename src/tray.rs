@@ -62,8 +62,12 @@ pub struct Tray {
 impl Tray {
     /// Creates the event loop. Call [`unavailable`] first: tao panics without a display.
     pub fn new() -> Tray {
+        let mut builder = EventLoopBuilder::<TrayMsg>::with_user_event();
+        // GTK learns who it is (the same id as the desktop entry), as desktops expect.
+        #[cfg(target_os = "linux")]
+        tao::platform::unix::EventLoopBuilderExtUnix::with_app_id(&mut builder, crate::APP_ID);
         Tray {
-            event_loop: EventLoopBuilder::<TrayMsg>::with_user_event().build(),
+            event_loop: builder.build(),
         }
     }
 
@@ -218,7 +222,7 @@ impl TrayUi {
         ];
         menu.append_items(&items).map_err(|e| e.to_string())?;
         let icon = TrayIconBuilder::new()
-            .with_id("calltray")
+            .with_id(crate::APP_ID)
             .with_menu(Box::new(menu.clone()))
             .with_icon(icon_for(IconState::Idle)?)
             .with_tooltip("calltray")

@@ -1052,7 +1052,9 @@ fn autostart_writes_and_removes_a_valid_login_entry() {
         .find(|(k, _)| k == "XDG_CONFIG_HOME")
         .map(|(_, v)| std::path::PathBuf::from(v))
         .expect("the session's config folder");
-    let entry = config_home.join("autostart").join("calltray.desktop");
+    let entry = config_home
+        .join("autostart")
+        .join("io.github.calltray.Calltray.desktop");
     let config = write_config(&session, "desk 1.toml", "extensions = [\"100\"]\n");
 
     let status = run(
