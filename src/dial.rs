@@ -67,42 +67,62 @@ struct Answer {
     diagnostic: String,
 }
 
-/// Asks Ubity to ring `extension`, then dial `number`. Blocks for up to [`TIMEOUT`].
-pub fn call_back(api: &Api, extension: &str, number: &str) -> Result<(), Failure> {
+/// Sends one request to Ubity's API as its documentation shows: a POST to `path` with the key
+/// and `fields` in a form body (never in a URL a proxy might log) and the versioned `Accept`
+/// header. The answer's body, read up to `limit` bytes. Blocks for up to [`TIMEOUT`].
+pub(crate) fn post(
+    api: &Api,
+    path: &str,
+    fields: &[(&str, &str)],
+    limit: u64,
+) -> Result<String, Failure> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(TIMEOUT))
         .build()
         .into();
-    let url = format!("{}/call", api.base.trim_end_matches('/'));
-    let response = agent
+    let url = format!("{}{path}", api.base.trim_end_matches('/'));
+    let form = std::iter::once(("key", api.key.as_str())).chain(fields.iter().copied());
+    let mut response = agent
         .post(&url)
         .header("Accept", "application/json;version=0")
-        .send_form([
-            ("key", api.key.as_str()),
-            ("exten", extension),
-            ("number", number),
-        ]);
-    let mut response = response.map_err(|_| Failure::Unreachable)?;
+        .send_form(form)
+        .map_err(|_| Failure::Unreachable)?;
     let status = response.status().as_u16();
     if status == 401 || status == 403 {
         return Err(Failure::KeyRefused);
     }
-    let answer: Answer = response
+    response
         .body_mut()
         .with_config()
-        .limit(64 * 1024)
-        .read_json()
-        .map_err(|_| Failure::Unreadable)?;
-    match answer.code {
-        200 => Ok(()),
-        401 | 403 => Err(Failure::KeyRefused),
-        code => Err(Failure::Refused(if answer.diagnostic.trim().is_empty() {
+        .limit(limit)
+        .read_to_string()
+        .map_err(|_| Failure::Unreadable)
+}
+
+/// What an answer's `code` and `diagnostic` say: 200 (or no code at all) is success.
+pub(crate) fn verdict(code: Option<i64>, diagnostic: &str) -> Result<(), Failure> {
+    match code {
+        None | Some(200) => Ok(()),
+        Some(401 | 403) => Err(Failure::KeyRefused),
+        Some(code) => Err(Failure::Refused(if diagnostic.trim().is_empty() {
             format!("code {code}")
         } else {
-            view::clean(&answer.diagnostic)
+            view::clean(diagnostic)
         })),
     }
+}
+
+/// Asks Ubity to ring `extension`, then dial `number`. Blocks for up to [`TIMEOUT`].
+pub fn call_back(api: &Api, extension: &str, number: &str) -> Result<(), Failure> {
+    let body = post(
+        api,
+        "/call",
+        &[("exten", extension), ("number", number)],
+        64 * 1024,
+    )?;
+    let answer: Answer = serde_json::from_str(&body).map_err(|_| Failure::Unreadable)?;
+    verdict(Some(answer.code), &answer.diagnostic)
 }
 
 /// Starts a call back on its own thread; `tell` gets the toast that says how it went.

@@ -20,8 +20,6 @@ pub type ExtensionNames = BTreeMap<String, String>;
 pub const REFRESH_EVERY: Duration = Duration::from_secs(15 * 60);
 /// After a failed fetch, the next try comes sooner than a full refresh.
 const RETRY_AFTER: Duration = Duration::from_secs(60);
-/// How long one fetch may take.
-const TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest answer read: a company of thousands of extensions fits many times over.
 const MAX_ANSWER: u64 = 8 * 1024 * 1024;
 /// The most extensions kept, whatever the answer holds.
@@ -44,17 +42,7 @@ struct Answer {
 /// name that is not empty once cleaned. Anything else in the answer is left out, not refused.
 pub fn parse_answer(json: &str) -> Result<ExtensionNames, Failure> {
     let answer: Answer = serde_json::from_str(json).map_err(|_| Failure::Unreadable)?;
-    match answer.code {
-        None | Some(200) => {}
-        Some(401 | 403) => return Err(Failure::KeyRefused),
-        Some(code) => {
-            return Err(Failure::Refused(if answer.diagnostic.trim().is_empty() {
-                format!("code {code}")
-            } else {
-                view::clean(&answer.diagnostic)
-            }));
-        }
-    }
+    crate::dial::verdict(answer.code, &answer.diagnostic)?;
     Ok(answer
         .extensions
         .into_iter()
@@ -72,30 +60,9 @@ pub fn parse_answer(json: &str) -> Result<ExtensionNames, Failure> {
         .collect())
 }
 
-/// Asks Ubity for the company's extensions. Blocks for up to [`TIMEOUT`].
+/// Asks Ubity for the company's extensions. Blocks for up to the API's timeout.
 pub fn fetch(api: &Api) -> Result<ExtensionNames, Failure> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(TIMEOUT))
-        .build()
-        .into();
-    let url = format!("{}/extensions", api.base.trim_end_matches('/'));
-    let mut response = agent
-        .post(&url)
-        .header("Accept", "application/json;version=0")
-        .send_form([("key", api.key.as_str())])
-        .map_err(|_| Failure::Unreachable)?;
-    let status = response.status().as_u16();
-    if status == 401 || status == 403 {
-        return Err(Failure::KeyRefused);
-    }
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(MAX_ANSWER)
-        .read_to_string()
-        .map_err(|_| Failure::Unreadable)?;
-    parse_answer(&body)
+    parse_answer(&crate::dial::post(api, "/extensions", &[], MAX_ANSWER)?)
 }
 
 /// The cached names, or nothing when there is no readable cache.
