@@ -60,12 +60,7 @@ pub fn entry(program: &Path, config: Option<&Path>) -> String {
 
 /// Writes the entry (whole or not at all).
 pub fn enable(path: &Path, text: &str) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let fresh = path.with_extension("desktop.new");
-    std::fs::write(&fresh, text)?;
-    std::fs::rename(&fresh, path)
+    crate::paths::replace_file(path, text.as_bytes())
 }
 
 /// Removes the entry; `false` when there was none.

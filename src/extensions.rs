@@ -75,12 +75,7 @@ pub fn load_cache(path: &Path) -> ExtensionNames {
 
 /// Writes the cache whole or not at all (a new file renamed over the old one).
 pub fn save_cache(path: &Path, names: &ExtensionNames) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let fresh = path.with_extension("json.new");
-    std::fs::write(&fresh, serde_json::to_vec_pretty(names)?)?;
-    std::fs::rename(&fresh, path)
+    crate::paths::replace_file(path, &serde_json::to_vec_pretty(names)?)
 }
 
 /// The background refresher; dropping it stops the thread at its next wake-up.

@@ -41,3 +41,16 @@ pub fn extension_names() -> Option<PathBuf> {
 pub fn log_file() -> Option<PathBuf> {
     state_dir().map(|d| d.join("calltray.log"))
 }
+
+/// Replaces the file at `path` whole or not at all: the bytes go to `<name>.new` beside it,
+/// which is then renamed over it, so a reader (or a crash) never sees half a file. The
+/// folder is made if need be.
+pub fn replace_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut fresh = path.as_os_str().to_os_string();
+    fresh.push(".new");
+    std::fs::write(&fresh, bytes)?;
+    std::fs::rename(&fresh, path)
+}

@@ -57,10 +57,7 @@ pub fn write_new(path: &Path) -> Result<String> {
     let secret = generate()?;
     let updated =
         set_in_text(&text, &secret).with_context(|| format!("cannot update {}", path.display()))?;
-    let temporary = path.with_extension("toml.new");
-    std::fs::write(&temporary, updated)
-        .with_context(|| format!("cannot write {}", temporary.display()))?;
-    std::fs::rename(&temporary, path)
+    crate::paths::replace_file(path, updated.as_bytes())
         .with_context(|| format!("cannot replace {}", path.display()))?;
     Ok(secret)
 }
