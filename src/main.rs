@@ -158,14 +158,23 @@ fn main() -> ExitCode {
             detail = info.to_string()
         ));
     }));
-    let lang = cli_language();
+    // The config, read once and leniently before the command line is parsed: it says the
+    // language of `--help` and the log level.
+    let early = early_config_text();
+    let lang = early
+        .as_deref()
+        .and_then(calltray::config::language_hint)
+        .unwrap_or_else(Language::from_system);
     language::set_current(lang);
     let matches = localized_cli(lang).get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    init_logging(cli.command.is_none());
+    init_logging(
+        cli.command.is_none(),
+        early.as_deref().and_then(calltray::config::log_level_hint),
+    );
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -177,12 +186,6 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
-}
-
-/// The language of `--help` and of messages before the config is read: the config's own
-/// `language` when it says, else the desktop's.
-fn cli_language() -> Language {
-    config_hint(calltray::config::language_hint).unwrap_or_else(Language::from_system)
 }
 
 /// The command line with its help in `lang`: every description comes from the Fluent files
@@ -275,10 +278,10 @@ fn localized_cli(lang: Language) -> clap::Command {
 /// (`calltray paths` shows it), rotated at [`LOG_FILE_BYTES`] with [`LOG_FILES_KEPT`] old
 /// files kept, so a desk that never looks at a terminal still has a record, and a bounded one.
 /// The level is `RUST_LOG` when set, else the config's `log_level`.
-fn init_logging(agent: bool) {
+fn init_logging(agent: bool, config_level: Option<String>) {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
-    let level = config_hint(calltray::config::log_level_hint).unwrap_or_else(|| "info".to_string());
+    let level = config_level.unwrap_or_else(|| "info".to_string());
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     let stderr = tracing_subscriber::fmt::layer()
@@ -314,9 +317,9 @@ const LOG_FILE_BYTES: usize = 1024 * 1024;
 /// How many rotated log files are kept beside the current one.
 const LOG_FILES_KEPT: usize = 3;
 
-/// Something read leniently from the config file named on the command line (or the default
-/// one) before the command line is parsed: the language of `--help`, the log level.
-fn config_hint<T>(read: impl Fn(&str) -> Option<T>) -> Option<T> {
+/// The text of the config file named on the command line (or of the default one), read
+/// before the command line is parsed; `None` when there is none to read.
+fn early_config_text() -> Option<String> {
     let mut args = std::env::args_os().skip(1);
     let mut path = None;
     while let Some(arg) = args.next() {
@@ -329,7 +332,7 @@ fn config_hint<T>(read: impl Fn(&str) -> Option<T>) -> Option<T> {
     let bytes = path
         .or_else(paths::default_config)
         .and_then(|p| calltray::config::read_capped(&p).ok())?;
-    read(&String::from_utf8_lossy(&bytes))
+    Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 fn config_path(cli: &Cli) -> anyhow::Result<PathBuf> {
