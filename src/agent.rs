@@ -98,7 +98,7 @@ pub fn run(
     tracker.restore_unseen(replay.seen_at, replay.unseen_missed);
     let mut listener = ListenerNote::Up(listening);
     let mut gate = ToastGate::default();
-    let mut pops = crm::PopGate::default();
+    let mut pops = crm::pop_ration();
     let tz = view::local();
     let mut last_view: Option<TrayView> = None;
     let mut away = Away::default();
@@ -264,7 +264,7 @@ fn screen_pop(
     update: &Update,
     config: &Config,
     names: &Names,
-    pops: &mut crm::PopGate,
+    pops: &mut crate::flood::Ration,
     out: &Outputs,
 ) {
     let (Some(open), false) = (&out.open_url, config.crm.url.is_empty()) else {
@@ -380,7 +380,7 @@ fn announce(
     config: &Config,
     names: &Names,
     gate: &mut ToastGate,
-    pops: &mut crm::PopGate,
+    pops: &mut crate::flood::Ration,
     out: &Outputs,
     away: &mut Away,
 ) {

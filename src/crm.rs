@@ -14,27 +14,11 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 /// At most this many CRM pages open per [`POP_WINDOW`]: a person reads one caller at a time,
 /// and a flood of callbacks must not open a browser tab for each.
 pub const MAX_POPS: usize = 3;
-pub const POP_WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
+pub const POP_WINDOW: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
 
-/// Rations screen pops, as [`crate::flood::ToastGate`] rations toasts.
-#[derive(Debug, Default)]
-pub struct PopGate {
-    opened: std::collections::VecDeque<crate::tracker::Time>,
-}
-
-impl PopGate {
-    /// Whether a page may open at `now`; counts it when it may.
-    pub fn admit(&mut self, now: crate::tracker::Time) -> bool {
-        let window = chrono::TimeDelta::from_std(POP_WINDOW).unwrap_or_default();
-        while self.opened.front().is_some_and(|t| now - *t >= window) {
-            self.opened.pop_front();
-        }
-        if self.opened.len() >= MAX_POPS {
-            return false;
-        }
-        self.opened.push_back(now);
-        true
-    }
+/// Screen pops are rationed as toasts are.
+pub fn pop_ration() -> crate::flood::Ration {
+    crate::flood::Ration::new(MAX_POPS, POP_WINDOW)
 }
 
 /// The placeholders a template may use.
@@ -178,7 +162,7 @@ mod tests {
     fn pops_are_rationed_per_window() {
         let t =
             |secs: i64| chrono::DateTime::from_timestamp(1_800_000_000 + secs, 0).expect("a time");
-        let mut gate = PopGate::default();
+        let mut gate = pop_ration();
         let admitted: Vec<bool> = (0..5).map(|i| gate.admit(t(i))).collect();
         assert_eq!(admitted, [true, true, true, false, false]);
         // Once the first pop is a window old, one more may open.

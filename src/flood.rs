@@ -21,11 +21,48 @@ pub const WINDOW: TimeDelta = TimeDelta::seconds(5);
 /// Calls whose toasts are being followed or held back; beyond this, the oldest are forgotten.
 const MAX_FOLLOWED: usize = 1024;
 
+/// At most `max` admissions in any span of `window`: the rationing behind toasts and screen
+/// pops alike.
+#[derive(Debug)]
+pub struct Ration {
+    max: usize,
+    window: TimeDelta,
+    /// When each recent admission happened, oldest first.
+    times: VecDeque<Time>,
+}
+
+impl Ration {
+    pub fn new(max: usize, window: TimeDelta) -> Ration {
+        Ration {
+            max,
+            window,
+            times: VecDeque::new(),
+        }
+    }
+
+    /// Whether one more may go through at `now`; counts it when it may.
+    pub fn admit(&mut self, now: Time) -> bool {
+        while self.times.front().is_some_and(|t| *t + self.window <= now) {
+            self.times.pop_front();
+        }
+        if self.times.len() >= self.max {
+            return false;
+        }
+        self.times.push_back(now);
+        true
+    }
+
+    /// When the oldest admission leaves the window; `None` when there is none.
+    pub fn next_room(&self) -> Option<Time> {
+        self.times.front().map(|t| *t + self.window)
+    }
+}
+
 /// Decides which toasts reach the screen.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ToastGate {
-    /// When each recent new-call toast was let through, oldest first.
-    admitted: VecDeque<Time>,
+    /// The new-call toasts (and summaries) let through lately.
+    admitted: Ration,
     /// Calls with a toast on screen, which may always be updated.
     shown: HashSet<CallKey>,
     /// Calls held back since the last summary.
@@ -34,10 +71,20 @@ pub struct ToastGate {
     untold: usize,
 }
 
+impl Default for ToastGate {
+    fn default() -> Self {
+        ToastGate {
+            admitted: Ration::new(MAX_NEW_TOASTS, WINDOW),
+            shown: HashSet::new(),
+            held: HashSet::new(),
+            untold: 0,
+        }
+    }
+}
+
 impl ToastGate {
     /// The toasts to show now for `toast`: itself, or nothing when it is held back.
     pub fn admit(&mut self, toast: Toast, now: Time) -> Option<Toast> {
-        self.forget_before(now);
         let known = self.shown.contains(&toast.key);
         if known || toast.content.is_none() {
             if toast.last {
@@ -51,8 +98,7 @@ impl ToastGate {
             }
             return None;
         }
-        if self.admitted.len() < MAX_NEW_TOASTS {
-            self.admitted.push_back(now);
+        if self.admitted.admit(now) {
             if !toast.last {
                 self.bounded_insert_shown(toast.key.clone());
             }
@@ -67,12 +113,10 @@ impl ToastGate {
 
     /// The summary toast, once the window has room again and calls were held back.
     pub fn tick(&mut self, now: Time, lang: Language) -> Option<Toast> {
-        self.forget_before(now);
-        if self.untold == 0 || self.admitted.len() >= MAX_NEW_TOASTS {
+        if self.untold == 0 || !self.admitted.admit(now) {
             return None;
         }
         let count = std::mem::take(&mut self.untold);
-        self.admitted.push_back(now);
         Some(summary_toast(count, lang))
     }
 
@@ -80,14 +124,8 @@ impl ToastGate {
     pub fn next_deadline(&self) -> Option<Time> {
         // Calls are held back only while the window is full, so it has a first entry.
         (self.untold > 0)
-            .then(|| self.admitted.front().map(|t| *t + WINDOW))
+            .then(|| self.admitted.next_room())
             .flatten()
-    }
-
-    fn forget_before(&mut self, now: Time) {
-        while self.admitted.front().is_some_and(|t| *t + WINDOW <= now) {
-            self.admitted.pop_front();
-        }
     }
 
     fn bounded_insert_shown(&mut self, key: CallKey) {
