@@ -33,6 +33,7 @@ pub mod history;
 pub mod instance;
 pub mod language;
 pub mod listener;
+pub mod logfile;
 pub mod names;
 pub mod notifier;
 pub mod number;

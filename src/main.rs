@@ -275,9 +275,9 @@ fn localized_cli(lang: Language) -> clap::Command {
 }
 
 /// Logs go to standard error, and for the agent also to a file in the state folder
-/// (`calltray paths` shows it), rotated at [`LOG_FILE_BYTES`] with [`LOG_FILES_KEPT`] old
-/// files kept, so a desk that never looks at a terminal still has a record, and a bounded one.
-/// The level is `RUST_LOG` when set, else the config's `log_level`.
+/// (`calltray paths` shows it), rotated by size (see [`calltray::logfile`]), so a desk that
+/// never looks at a terminal still has a record, and a bounded one. The level is `RUST_LOG`
+/// when set, else the config's `log_level`.
 fn init_logging(agent: bool, config_level: Option<String>) {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
@@ -288,34 +288,22 @@ fn init_logging(agent: bool, config_level: Option<String>) {
         .with_target(false)
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
-    let file = agent.then(paths::log_file).flatten().and_then(|path| {
-        // The rotating writer would panic on a folder it cannot make: made here first.
-        std::fs::create_dir_all(path.parent()?).ok()?;
-        let writer = file_rotate::FileRotate::new(
-            &path,
-            file_rotate::suffix::AppendCount::new(LOG_FILES_KEPT),
-            file_rotate::ContentLimit::BytesSurpassed(LOG_FILE_BYTES),
-            file_rotate::compression::Compression::None,
-            None,
-        );
-        Some(
+    let file = agent
+        .then(paths::log_file)
+        .flatten()
+        .and_then(|path| calltray::logfile::LogFile::open(&path))
+        .map(|writer| {
             tracing_subscriber::fmt::layer()
                 .with_target(false)
                 .with_ansi(false)
-                .with_writer(std::sync::Mutex::new(writer)),
-        )
-    });
+                .with_writer(std::sync::Mutex::new(writer))
+        });
     tracing_subscriber::registry()
         .with(filter)
         .with(stderr)
         .with(file)
         .init();
 }
-
-/// The size at which the log file is rotated.
-const LOG_FILE_BYTES: usize = 1024 * 1024;
-/// How many rotated log files are kept beside the current one.
-const LOG_FILES_KEPT: usize = 3;
 
 /// The text of the config file named on the command line (or of the default one), read
 /// before the command line is parsed; `None` when there is none to read.
