@@ -385,10 +385,10 @@ fn icon_for(state: IconState) -> Result<Icon, String> {
 /// The embedded PNG for a state.
 fn icon_png(state: IconState) -> &'static [u8] {
     match state {
-        IconState::Idle => include_bytes!("../assets/icons/tray-idle.png"),
-        IconState::Ringing => include_bytes!("../assets/icons/tray-ringing.png"),
-        IconState::InCall => include_bytes!("../assets/icons/tray-incall.png"),
-        IconState::Missed => include_bytes!("../assets/icons/tray-missed.png"),
+        IconState::Idle => include_bytes!("../assets/icons/tray-idle-64.png"),
+        IconState::Ringing => include_bytes!("../assets/icons/tray-ringing-64.png"),
+        IconState::InCall => include_bytes!("../assets/icons/tray-incall-64.png"),
+        IconState::Missed => include_bytes!("../assets/icons/tray-missed-64.png"),
     }
 }
 

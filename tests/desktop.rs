@@ -79,7 +79,7 @@ fn a_call_walks_the_tray_from_ringing_to_recent_calls_and_quit_ends_the_agent() 
     assert_eq!(recent.labels(), vec!["No calls yet"]);
     assert_eq!(
         shown_icon(&tray, &item),
-        pixels(include_bytes!("../assets/icons/tray-idle.png"))
+        pixels(include_bytes!("../assets/icons/tray-idle-64.png"))
     );
 
     // Ringing.
@@ -102,7 +102,7 @@ fn a_call_walks_the_tray_from_ringing_to_recent_calls_and_quit_ends_the_agent() 
     wait_for_icon(
         &tray,
         &item,
-        &pixels(include_bytes!("../assets/icons/tray-ringing.png")),
+        &pixels(include_bytes!("../assets/icons/tray-ringing-64.png")),
         "ringing",
     );
 
@@ -120,7 +120,7 @@ fn a_call_walks_the_tray_from_ringing_to_recent_calls_and_quit_ends_the_agent() 
     wait_for_icon(
         &tray,
         &item,
-        &pixels(include_bytes!("../assets/icons/tray-incall.png")),
+        &pixels(include_bytes!("../assets/icons/tray-incall-64.png")),
         "in-call",
     );
 
@@ -182,7 +182,7 @@ fn a_call_walks_the_tray_from_ringing_to_recent_calls_and_quit_ends_the_agent() 
     wait_for_icon(
         &tray,
         &item,
-        &pixels(include_bytes!("../assets/icons/tray-missed.png")),
+        &pixels(include_bytes!("../assets/icons/tray-missed-64.png")),
         "missed",
     );
     let mark = menu
@@ -198,7 +198,7 @@ fn a_call_walks_the_tray_from_ringing_to_recent_calls_and_quit_ends_the_agent() 
     wait_for_icon(
         &tray,
         &item,
-        &pixels(include_bytes!("../assets/icons/tray-idle.png")),
+        &pixels(include_bytes!("../assets/icons/tray-idle-64.png")),
         "idle",
     );
     let recent_labels = tray
