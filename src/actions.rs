@@ -1,16 +1,15 @@
 //! Buttons on toasts (freedesktop notification actions): Call back, Open in CRM, Copy number.
 //!
-//! The notification service tells of a click with an `ActionInvoked(id, key)` signal. One
-//! thread of its own listens for those signals on the session bus, so no click is ever
-//! waited for on the listener's threads, the core loop or the tray's event loop. The
-//! notifier [`Registry::watch`]es each toast that carries buttons; a watch ends when the
+//! Linux only: there the notification service tells of a click with an
+//! `ActionInvoked(id, key)` signal, which a thread of its own listens for on the session bus
+//! ([`crate::platform::listen_for_toast_buttons`]). On macOS and Windows toasts have no
+//! buttons ([`crate::platform::TOAST_BUTTONS`]); the same actions are in the tray menu.
+//!
+//! The notifier [`Registry::watch`]es each toast that carries buttons; a watch ends when the
 //! service says the toast closed, or after [`WAIT_AT_MOST`], whichever comes first, so the
-//! registry stays small however long calltray runs. Only signals from the process that owns
-//! the notification service's name count: another program on the bus cannot press a button.
+//! registry stays small however long calltray runs.
 
 use crate::tracker::CallKey;
-use crate::view::ToastAction;
-use futures_lite::StreamExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -22,11 +21,6 @@ pub const WAIT_AT_MOST: Duration = Duration::from_secs(10 * 3600);
 const MAX_WATCHED: usize = 64;
 /// How long a click on a toast the notifier has not registered yet waits for it.
 const REGISTRATION_GRACE: Duration = Duration::from_millis(500);
-/// After the session bus goes away, how long before connecting again.
-const RECONNECT_AFTER: Duration = Duration::from_secs(5);
-
-const SERVICE: &str = "org.freedesktop.Notifications";
-const PATH: &str = "/org/freedesktop/Notifications";
 
 /// The toasts with buttons, by the id the notification service gave them.
 #[derive(Clone, Default)]
@@ -61,7 +55,7 @@ impl Registry {
     /// [`Registry::call_of`], allowing the notifier a moment to register a toast it has just
     /// shown: the service can report a click before the notifier has heard back the toast's
     /// id. Only the click-listening thread waits here.
-    fn wait_for(&self, id: u32) -> Option<CallKey> {
+    pub fn wait_for(&self, id: u32) -> Option<CallKey> {
         let deadline = Instant::now() + REGISTRATION_GRACE;
         loop {
             if let Some(call) = self.call_of(id) {
@@ -74,7 +68,8 @@ impl Registry {
         }
     }
 
-    fn forget(&self, id: u32) {
+    /// Stops listening for the buttons of toast `id` (the service closed it).
+    pub fn forget(&self, id: u32) {
         self.lock().remove(&id);
     }
 
@@ -87,82 +82,6 @@ impl Registry {
     fn len(&self) -> usize {
         self.lock().len()
     }
-}
-
-/// Starts the listening thread; `on_click` gets each button pressed on a watched toast.
-pub fn spawn(
-    on_click: impl Fn(CallKey, ToastAction) + Send + 'static,
-) -> std::io::Result<Registry> {
-    let registry = Registry::default();
-    let watched = registry.clone();
-    std::thread::Builder::new()
-        .name("toast-actions".into())
-        .spawn(move || {
-            loop {
-                if let Err(e) = zbus::block_on(listen(&watched, &on_click)) {
-                    tracing::debug!("toast buttons: {e}; listening again shortly");
-                }
-                std::thread::sleep(RECONNECT_AFTER);
-            }
-        })?;
-    Ok(registry)
-}
-
-/// Listens until the bus connection ends.
-async fn listen(
-    registry: &Registry,
-    on_click: &(dyn Fn(CallKey, ToastAction) + Send),
-) -> zbus::Result<()> {
-    let connection = zbus::Connection::session().await?;
-    let rule = zbus::MatchRule::builder()
-        .msg_type(zbus::message::Type::Signal)
-        .interface(SERVICE)
-        .path(PATH)
-        .build()?;
-    let mut signals = zbus::MessageStream::for_match_rule(rule, &connection, None).await?;
-    let bus = zbus::fdo::DBusProxy::new(&connection).await?;
-    while let Some(message) = signals.next().await {
-        let Ok(message) = message else { continue };
-        let header = message.header();
-        let member = header.member().map(|m| m.as_str().to_string());
-        match member.as_deref() {
-            Some("ActionInvoked") => {
-                let body = message.body();
-                let parsed: zbus::Result<(u32, String)> = body.deserialize();
-                let Ok((id, key)) = parsed else {
-                    continue;
-                };
-                let Some(call) = registry.wait_for(id) else {
-                    continue;
-                };
-                let Some(action) = ToastAction::from_key(&key) else {
-                    continue;
-                };
-                let owner = bus
-                    .get_name_owner(SERVICE.try_into()?)
-                    .await
-                    .ok()
-                    .map(|o| o.to_string());
-                let sender = header.sender().map(|s| s.to_string());
-                if owner.is_none() || owner != sender {
-                    tracing::warn!(
-                        "a toast button press not from the notification service ignored"
-                    );
-                    continue;
-                }
-                on_click(call, action);
-            }
-            Some("NotificationClosed") => {
-                let body = message.body();
-                let parsed: zbus::Result<(u32, u32)> = body.deserialize();
-                if let Ok((id, _reason)) = parsed {
-                    registry.forget(id);
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

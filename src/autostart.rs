@@ -1,21 +1,17 @@
 //! Start at login: `calltray autostart enable | disable | status`.
 //!
-//! On Linux desktops that is a desktop entry in `$XDG_CONFIG_HOME/autostart/` (the XDG
-//! Autostart specification, which GNOME, KDE, Xfce and the others follow): the session starts
-//! what it finds there. The entry runs this very binary, so it works for a package install and
-//! for a build in a home folder alike. A systemd user unit is the alternative for those who
-//! prefer it (`packaging/linux/calltray.service`, see the README).
+//! Each platform has its own kind of login entry, and the entry always runs this very
+//! binary, so it works for a package install and for a build in a home folder alike:
+//! - Linux: a desktop entry in `$XDG_CONFIG_HOME/autostart/` (the XDG Autostart
+//!   specification, which GNOME, KDE, Xfce and the others follow). A systemd user unit is the
+//!   alternative for those who prefer it (`packaging/linux/calltray.service`, see the README).
+//! - macOS: a LaunchAgent in `~/Library/LaunchAgents/`, which launchd loads at login.
+//! - Windows: a value under `HKCU\Software\Microsoft\Windows\CurrentVersion\Run`.
+//!
+//! This module writes the text of each (pure, tested on every platform); where it goes is
+//! [`crate::platform`]'s business.
 
-use std::path::{Path, PathBuf};
-
-/// The autostart entry's file, in the user's config folder.
-pub fn entry_path() -> Option<PathBuf> {
-    directories::BaseDirs::new().map(|d| {
-        d.config_dir()
-            .join("autostart")
-            .join(format!("{}.desktop", crate::APP_ID))
-    })
-}
+use std::path::Path;
 
 /// One argument of a desktop entry's `Exec` key, quoted as the Desktop Entry Specification
 /// asks: inside double quotes, `"`, `` ` ``, `$` and `\` are escaped with `\`, and `%` is
@@ -37,8 +33,9 @@ pub fn exec_arg(arg: &str) -> String {
     out
 }
 
-/// The entry that starts `program` (with `--config config` when one was named) at login.
-pub fn entry(program: &Path, config: Option<&Path>) -> String {
+/// The desktop entry that starts `program` (with `--config config` when one was named) at
+/// login.
+pub fn desktop_entry(program: &Path, config: Option<&Path>) -> String {
     let mut exec = exec_arg(&program.to_string_lossy());
     if let Some(config) = config {
         exec.push_str(" --config ");
@@ -58,13 +55,89 @@ pub fn entry(program: &Path, config: Option<&Path>) -> String {
     )
 }
 
-/// Writes the entry (whole or not at all).
-pub fn enable(path: &Path, text: &str) -> std::io::Result<()> {
-    crate::paths::replace_file(path, text.as_bytes())
+/// Text inside an XML element: `&`, `<` and `>` escaped.
+fn xml_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
-/// Removes the entry; `false` when there was none.
-pub fn disable(path: &Path) -> std::io::Result<bool> {
+/// The launchd property list of a LaunchAgent that starts `program` (with `--config config`
+/// when one was named) when the user logs in to the desktop (`Aqua`), not over ssh. It is not
+/// kept alive: Quit in the menu stays quit until the next login.
+pub fn launch_agent(program: &Path, config: Option<&Path>) -> String {
+    let mut args = vec![program.to_string_lossy().into_owned()];
+    if let Some(config) = config {
+        args.push("--config".into());
+        args.push(config.to_string_lossy().into_owned());
+    }
+    let args: String = args
+        .iter()
+        .map(|a| format!("        <string>{}</string>\n", xml_text(a)))
+        .collect();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n\
+         <plist version=\"1.0\">\n\
+         <dict>\n\
+         \x20   <key>Label</key>\n\
+         \x20   <string>{id}</string>\n\
+         \x20   <key>ProgramArguments</key>\n\
+         \x20   <array>\n\
+         {args}\
+         \x20   </array>\n\
+         \x20   <key>RunAtLoad</key>\n\
+         \x20   <true/>\n\
+         \x20   <key>ProcessType</key>\n\
+         \x20   <string>Interactive</string>\n\
+         \x20   <key>LimitLoadToSessionType</key>\n\
+         \x20   <string>Aqua</string>\n\
+         </dict>\n\
+         </plist>\n",
+        id = crate::APP_ID,
+    )
+}
+
+/// One argument of a Windows command line, quoted so that the C runtime's parser (and
+/// `CommandLineToArgvW`) reads it back unchanged: inside double quotes, a `"` is escaped with
+/// `\`, and so is every backslash that comes before a `"` or before the closing quote.
+pub fn windows_arg(arg: &str) -> String {
+    let mut out = String::with_capacity(arg.len() + 2);
+    out.push('"');
+    let mut backslashes = 0;
+    for c in arg.chars() {
+        match c {
+            '\\' => backslashes += 1,
+            '"' => {
+                out.extend(std::iter::repeat_n('\\', 2 * backslashes + 1));
+                out.push('"');
+                backslashes = 0;
+            }
+            c => {
+                out.extend(std::iter::repeat_n('\\', backslashes));
+                out.push(c);
+                backslashes = 0;
+            }
+        }
+    }
+    out.extend(std::iter::repeat_n('\\', 2 * backslashes));
+    out.push('"');
+    out
+}
+
+/// The command line of the Windows `Run` value that starts `program` (with `--config config`
+/// when one was named) at login.
+pub fn run_command(program: &Path, config: Option<&Path>) -> String {
+    let mut line = windows_arg(&program.to_string_lossy());
+    if let Some(config) = config {
+        line.push_str(" --config ");
+        line.push_str(&windows_arg(&config.to_string_lossy()));
+    }
+    line
+}
+
+/// Removes an entry file; `false` when there was none.
+pub fn remove(path: &Path) -> std::io::Result<bool> {
     match std::fs::remove_file(path) {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
@@ -87,7 +160,7 @@ mod tests {
 
     #[test]
     fn the_entry_names_the_config_when_one_was_given() {
-        let e = entry(
+        let e = desktop_entry(
             Path::new("/opt/calltray"),
             Some(Path::new("/home/a/c.toml")),
         );
@@ -95,7 +168,54 @@ mod tests {
             e.contains("\nExec=\"/opt/calltray\" --config \"/home/a/c.toml\"\n"),
             "{e}"
         );
-        let e = entry(Path::new("/opt/calltray"), None);
+        let e = desktop_entry(Path::new("/opt/calltray"), None);
         assert!(e.contains("\nExec=\"/opt/calltray\"\n"), "{e}");
+    }
+
+    #[test]
+    fn the_launch_agent_runs_the_program_at_login_with_its_config() {
+        let plist = launch_agent(
+            Path::new("/Applications/calltray.app/Contents/MacOS/calltray"),
+            Some(Path::new("/Users/a/R&D <desk>.toml")),
+        );
+        assert!(
+            plist.contains("<string>io.github.calltray.Calltray</string>"),
+            "{plist}"
+        );
+        assert!(
+            plist.contains(
+                "<array>\n        <string>/Applications/calltray.app/Contents/MacOS/calltray</string>\n        <string>--config</string>\n        <string>/Users/a/R&amp;D &lt;desk&gt;.toml</string>\n    </array>"
+            ),
+            "{plist}"
+        );
+        for part in [
+            "<key>RunAtLoad</key>\n    <true/>",
+            "<key>ProcessType</key>\n    <string>Interactive</string>",
+            "<key>LimitLoadToSessionType</key>\n    <string>Aqua</string>",
+        ] {
+            assert!(plist.contains(part), "{part} in {plist}");
+        }
+        assert!(plist.ends_with("</dict>\n</plist>\n"), "{plist}");
+        let plain = launch_agent(Path::new("/opt/calltray"), None);
+        assert!(!plain.contains("--config"), "{plain}");
+    }
+
+    #[test]
+    fn windows_arguments_survive_the_c_runtime_parser() {
+        assert_eq!(
+            windows_arg(r"C:\Program Files\calltray\calltray.exe"),
+            r#""C:\Program Files\calltray\calltray.exe""#
+        );
+        // Backslashes are doubled only before a quote, or before the closing one.
+        assert_eq!(windows_arg(r#"a"b"#), r#""a\"b""#);
+        assert_eq!(windows_arg(r#"a\"b"#), r#""a\\\"b""#);
+        assert_eq!(windows_arg(r"C:\dir\"), r#""C:\dir\\""#);
+        assert_eq!(
+            run_command(
+                Path::new(r"C:\calltray.exe"),
+                Some(Path::new(r"C:\Users\a b\c.toml"))
+            ),
+            r#""C:\calltray.exe" --config "C:\Users\a b\c.toml""#
+        );
     }
 }

@@ -5,8 +5,9 @@
 //! The guard sits in front of it instead: one thread, one `poll` loop (mio) over every open
 //! connection, holding each in a small buffer until a whole request is in (by the rules of
 //! [`crate::framing`]) or its deadline passes. Only then is the request forwarded to
-//! tiny_http, over a private Unix socket, by a few forwarder threads that keep one
-//! connection each. So the thread count is fixed whatever the clients do, and the cost of a
+//! tiny_http, over a private channel ([`crate::platform::bind_internal`]: a Unix socket in
+//! a folder only the user can enter, or a loopback port with a key on Windows), by a few
+//! forwarder threads that keep one connection each. So the thread count is fixed whatever the clients do, and the cost of a
 //! slow client is a buffer and a file descriptor for at most [`REQUEST_DEADLINE`].
 
 use crate::framing::{self, Framer, Progress, Refused};
@@ -580,35 +581,33 @@ fn flush(conn: &mut Conn) -> Step {
 }
 
 fn is_out_of_descriptors(e: &std::io::Error) -> bool {
-    // EMFILE and ENFILE on Linux and macOS.
-    matches!(e.raw_os_error(), Some(23 | 24))
+    crate::platform::is_out_of_descriptors(e)
 }
 
 /// [`MAX_CONNECTIONS`], or fewer when the process may open fewer files, keeping room for the
 /// rest of the agent (D-Bus, the display, the config watcher, tiny_http).
 pub fn connection_cap() -> usize {
-    MAX_CONNECTIONS.min(open_file_limit().saturating_sub(64).max(16))
-}
-
-fn open_file_limit() -> usize {
-    // /proc is enough on Linux; elsewhere assume macOS's default of 256.
-    std::fs::read_to_string("/proc/self/limits")
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .find(|l| l.starts_with("Max open files"))
-                .and_then(|l| l.split_whitespace().nth(3).map(str::to_owned))
-        })
-        .and_then(|soft| soft.parse().ok())
-        .unwrap_or(256)
+    MAX_CONNECTIONS.min(
+        crate::platform::open_file_limit()
+            .saturating_sub(64)
+            .max(16),
+    )
 }
 
 /// Where forwarders find tiny_http: rebuilt by the supervisor when tiny_http's accept loop dies.
 #[derive(Debug)]
 pub struct Internal {
-    pub path: std::path::PathBuf,
+    pub addr: crate::platform::InternalAddr,
+    /// Sent by the forwarders in [`KEY_HEADER`] where others could reach tiny_http too
+    /// ([`crate::platform::INTERNAL_IS_PRIVATE`] is false): tiny_http's side refuses a
+    /// request without it, so the guard cannot be gone around. `None` on a private channel.
+    pub key: Option<String>,
     pub generation: u64,
 }
+
+/// The header that carries [`Internal::key`]. The forwarders put it first, before anything
+/// the client sent, and tiny_http's side reads the first one only.
+pub const KEY_HEADER: &str = "X-Calltray-Key";
 
 /// One forwarder: takes whole requests from the guard, passes them to tiny_http over a kept
 /// connection, and hands the answers back.
@@ -617,7 +616,7 @@ pub fn forwarder(
     target: Arc<RwLock<Arc<Internal>>>,
     report: impl Fn(u64, String),
 ) {
-    let mut conn: Option<(u64, std::os::unix::net::UnixStream)> = None;
+    let mut conn: Option<(u64, crate::platform::InternalStream)> = None;
     // Connected up front, so that tiny_http's threads all exist before the first request.
     if let Ok(internal) = target.read() {
         conn = connect(&internal).ok().map(|s| (internal.generation, s));
@@ -661,7 +660,7 @@ pub fn forwarder(
 }
 
 fn exchange(
-    conn: &mut Option<(u64, std::os::unix::net::UnixStream)>,
+    conn: &mut Option<(u64, crate::platform::InternalStream)>,
     internal: &Internal,
     job: &Job,
 ) -> std::io::Result<Vec<u8>> {
@@ -673,7 +672,7 @@ fn exchange(
     }
     // A kept connection may have been closed by tiny_http since: one fresh try, no more.
     if let Some((_, stream)) = conn.as_mut() {
-        match round_trip(stream, job) {
+        match round_trip(stream, internal, job) {
             Ok(response) => return Ok(response),
             Err(RoundTrip::Stale) => *conn = None,
             Err(RoundTrip::Failed(e)) => {
@@ -683,7 +682,7 @@ fn exchange(
         }
     }
     let (_, stream) = conn.insert((internal.generation, connect(internal)?));
-    match round_trip(stream, job) {
+    match round_trip(stream, internal, job) {
         Ok(response) => Ok(response),
         Err(RoundTrip::Stale) => {
             *conn = None;
@@ -699,11 +698,28 @@ fn exchange(
     }
 }
 
-fn connect(internal: &Internal) -> std::io::Result<std::os::unix::net::UnixStream> {
-    let stream = std::os::unix::net::UnixStream::connect(&internal.path)?;
+fn connect(internal: &Internal) -> std::io::Result<crate::platform::InternalStream> {
+    let stream = crate::platform::connect_internal(&internal.addr)?;
     stream.set_read_timeout(Some(INTERNAL_TIMEOUT))?;
     stream.set_write_timeout(Some(INTERNAL_TIMEOUT))?;
     Ok(stream)
+}
+
+/// The request with [`KEY_HEADER`] right after its request line, when there is a key.
+fn keyed<'a>(request: &'a [u8], key: Option<&str>) -> std::borrow::Cow<'a, [u8]> {
+    let Some(key) = key else {
+        return std::borrow::Cow::Borrowed(request);
+    };
+    // The framer forwards a request line ended by CRLF, always.
+    let line = request
+        .windows(2)
+        .position(|w| w == b"\r\n")
+        .map_or(request.len(), |at| at + 2);
+    let mut out = Vec::with_capacity(request.len() + KEY_HEADER.len() + key.len() + 4);
+    out.extend_from_slice(&request[..line]);
+    out.extend_from_slice(format!("{KEY_HEADER}: {key}\r\n").as_bytes());
+    out.extend_from_slice(&request[line..]);
+    std::borrow::Cow::Owned(out)
 }
 
 enum RoundTrip {
@@ -713,10 +729,11 @@ enum RoundTrip {
 }
 
 fn round_trip(
-    stream: &mut std::os::unix::net::UnixStream,
+    stream: &mut crate::platform::InternalStream,
+    internal: &Internal,
     job: &Job,
 ) -> Result<Vec<u8>, RoundTrip> {
-    if let Err(e) = stream.write_all(&job.request) {
+    if let Err(e) = stream.write_all(&keyed(&job.request, internal.key.as_deref())) {
         return Err(match e.kind() {
             ErrorKind::BrokenPipe | ErrorKind::ConnectionReset => RoundTrip::Stale,
             _ => RoundTrip::Failed(e),
@@ -793,6 +810,17 @@ mod tests {
     use super::*;
     use std::io::{Read, Write};
     use std::net::TcpStream;
+
+    #[test]
+    fn the_key_goes_first_after_the_request_line() {
+        let request = b"GET /init?callid=1 HTTP/1.1\r\nX-Calltray-Key: forged\r\nHost: a\r\n\r\n";
+        assert_eq!(keyed(request, None).as_ref(), request.as_slice());
+        assert_eq!(
+            keyed(request, Some("k3y")).as_ref(),
+            b"GET /init?callid=1 HTTP/1.1\r\nX-Calltray-Key: k3y\r\nX-Calltray-Key: forged\r\nHost: a\r\n\r\n"
+                .as_slice()
+        );
+    }
 
     /// A guard on loopback whose requests are answered by `answer` in place of tiny_http.
     fn guard_with(cap: usize, answer: fn(&[u8]) -> Vec<u8>) -> (std::net::SocketAddr, GuardHandle) {

@@ -11,8 +11,10 @@
 //! - [`view`] turns each change into what the user sees: a [`view::Toast`] and a
 //!   [`view::TrayView`] (pure data, no display needed).
 //!   [`flood`] holds back the toasts of a flood of calls and sums them up.
-//! - The adapters render that data: [`notifier`] sends toasts over D-Bus (notify-rust) on its
-//!   own thread, [`tray`] draws the icon and menu (tray-icon on the tao event loop).
+//! - The adapters render that data: [`notifier`] sends toasts (notify-rust) on its own
+//!   thread, [`tray`] draws the icon and menu (tray-icon on the tao event loop).
+//!
+//! What differs between Linux, macOS and Windows is behind [`platform`].
 //!
 //! Around them: [`config`] reads the user's TOML file (and [`watch`] applies edits to it live), [`paths`] says where files live,
 //! [`number`] reads and formats phone numbers, and [`simulate`] plays Ubity's part for a try-out.
@@ -39,6 +41,7 @@ pub mod notifier;
 pub mod number;
 pub mod params;
 pub mod paths;
+pub mod platform;
 pub mod quiet;
 pub mod secret;
 pub mod simulate;

@@ -254,7 +254,7 @@ fn bind(address: SocketAddr) -> Result<TcpListener, ListenError> {
 }
 
 /// The running listener: the public socket and its guard, tiny_http behind it on a private
-/// socket, and a supervisor that rebuilds whichever part fails.
+/// channel, and a supervisor that rebuilds whichever part fails.
 pub struct Listener {
     stack: Arc<Stack>,
 }
@@ -305,7 +305,8 @@ struct Stack {
     internal: Arc<RwLock<Arc<Internal>>>,
     /// The tiny_http server now in use, so that its worker threads can be let go on a rebuild.
     server: Mutex<Arc<Server>>,
-    socket_dir: std::path::PathBuf,
+    /// Where tiny_http's private endpoints live ([`crate::platform::internal_home`]).
+    home: crate::platform::InternalHome,
     faults: Sender<Fault>,
 }
 
@@ -323,7 +324,7 @@ pub fn start(
     let public = bind(address)?;
     let other = |source: std::io::Error| ListenError::Other { address, source };
     let bound = public.local_addr().map_err(other)?;
-    let socket_dir = private_dir().map_err(other)?;
+    let home = crate::platform::internal_home().map_err(other)?;
     let shared = Arc::new(Shared {
         config: RwLock::new(config),
         agent,
@@ -337,7 +338,7 @@ pub fn start(
         down: Mutex::new(None),
     });
     let (faults, faulted) = channel::<Fault>();
-    let (server, internal) = serve_internal(&socket_dir, 1, &shared, &faults).map_err(other)?;
+    let (server, internal) = serve_internal(&home, 1, &shared, &faults).map_err(other)?;
     let internal = Arc::new(RwLock::new(Arc::new(internal)));
     let (jobs, queued) = channel::<Job>();
     let queued = Arc::new(Mutex::new(queued));
@@ -361,7 +362,7 @@ pub fn start(
         jobs,
         internal,
         server: Mutex::new(server),
-        socket_dir,
+        home,
         faults,
     });
     let supervised = Arc::clone(&stack);
@@ -418,7 +419,7 @@ impl Listener {
     /// (the tray's event loop ends the process without running destructors).
     pub fn close(&self) {
         lock(&self.stack.guard).1.send(Control::Stop);
-        let _ = std::fs::remove_dir_all(&self.stack.socket_dir);
+        crate::platform::remove_internal_home(&self.stack.home);
     }
 }
 
@@ -439,58 +440,46 @@ fn spawn(
     std::thread::Builder::new().name(name.to_string()).spawn(f)
 }
 
-/// A directory only this user can enter, for tiny_http's socket: the guard's checks must not
-/// be skipped by connecting to tiny_http directly.
-fn private_dir() -> std::io::Result<std::path::PathBuf> {
-    use std::os::unix::fs::DirBuilderExt;
-    let base = std::env::var_os("XDG_RUNTIME_DIR")
-        .map(std::path::PathBuf::from)
-        .filter(|p| p.is_dir())
-        .unwrap_or_else(std::env::temp_dir);
-    let mut attempts = 0;
-    loop {
-        let mut tag = [0u8; 8];
-        getrandom::fill(&mut tag).map_err(|e| std::io::Error::other(e.to_string()))?;
-        let tag: String = tag.iter().map(|b| format!("{b:02x}")).collect();
-        let dir = base.join(format!("calltray-{}-{tag}", std::process::id()));
-        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
-            Ok(()) => return Ok(dir),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempts < 5 => {
-                attempts += 1;
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-/// Starts tiny_http on a fresh private socket, with its worker threads.
+/// Starts tiny_http on a fresh private endpoint, with its worker threads. Where others can
+/// reach that endpoint too, a fresh random key is what lets a request in.
 fn serve_internal(
-    dir: &std::path::Path,
+    home: &crate::platform::InternalHome,
     generation: u64,
     shared: &Arc<Shared>,
     faults: &Sender<Fault>,
 ) -> std::io::Result<(Arc<Server>, Internal)> {
-    let path = dir.join(format!("http-{generation}.sock"));
-    let _ = std::fs::remove_file(&path);
-    let socket = std::os::unix::net::UnixListener::bind(&path)?;
-    let server =
-        Server::from_listener(socket, None).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let key = if crate::platform::INTERNAL_IS_PRIVATE {
+        None
+    } else {
+        let mut bytes = [0u8; 16];
+        getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
+        Some(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    };
+    let (server, addr) = crate::platform::bind_internal(home, generation)?;
     let server = Arc::new(server);
     for i in 0..WORKERS {
         let server = Arc::clone(&server);
         let shared = Arc::clone(shared);
         let faults = faults.clone();
+        let key = key.clone();
         spawn(&format!("http-{i}"), move || {
             let why = loop {
                 match server.recv() {
-                    Ok(request) => answer(request, &shared),
+                    Ok(request) => answer(request, &shared, key.as_deref()),
                     Err(e) => break e.to_string(),
                 }
             };
             let _ = faults.send(Fault::Internal(generation, why));
         })?;
     }
-    Ok((server, Internal { path, generation }))
+    Ok((
+        server,
+        Internal {
+            addr,
+            key,
+            generation,
+        },
+    ))
 }
 
 /// Starts a guard loop on (a clone of) the public socket; its end, by panic or error, is
@@ -554,7 +543,7 @@ fn supervise(stack: &Stack, faults: std::sync::mpsc::Receiver<Fault>) {
                 })
             } else {
                 serve_internal(
-                    &stack.socket_dir,
+                    &stack.home,
                     internal_generation + 1,
                     &stack.shared,
                     &stack.faults,
@@ -562,14 +551,14 @@ fn supervise(stack: &Stack, faults: std::sync::mpsc::Receiver<Fault>) {
                 .map(|(server, internal)| {
                     internal_generation += 1;
                     let old = std::mem::replace(&mut *lock(&stack.server), server);
-                    let old_path = lock_read(&stack.internal).path.clone();
+                    let old_internal = lock_read(&stack.internal);
                     if let Ok(mut slot) = stack.internal.write() {
                         *slot = Arc::new(internal);
                     }
                     for _ in 0..WORKERS {
                         old.unblock();
                     }
-                    let _ = std::fs::remove_file(old_path);
+                    crate::platform::remove_internal(&old_internal.addr);
                 })
             };
             match rebuilt {
@@ -595,8 +584,22 @@ fn lock_read<T: Clone>(lock: &RwLock<T>) -> T {
     }
 }
 
-/// Judges one request, hands over its event, and answers it.
-fn answer(mut request: Request, shared: &Shared) {
+/// Judges one request, hands over its event, and answers it. `key`: what the request must
+/// carry in [`crate::guard::KEY_HEADER`] to have come through the guard, where the channel
+/// is not private.
+fn answer(mut request: Request, shared: &Shared, key: Option<&str>) {
+    if let Some(key) = key {
+        let given = header_value(&request, crate::guard::KEY_HEADER);
+        if !given.is_some_and(|given| crate::secret::matches(&given, key)) {
+            return respond(
+                request,
+                403,
+                "forbidden: unknown sender\n".into(),
+                "text/plain; charset=utf-8",
+                None,
+            );
+        }
+    }
     let mut allow = None;
     let (status, text, content_type) = match read_and_judge(&mut request, shared) {
         Ok(Verdict::Health) => (200, health_json(shared), "application/json"),

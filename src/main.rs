@@ -410,22 +410,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Autostart(what)) => {
-            use calltray::autostart;
-            let entry = autostart::entry_path()
+            use calltray::platform;
+            let shown = platform::autostart_location()
                 .context("cannot find your config folder for the autostart entry")?;
-            let shown = entry.display().to_string();
             match what {
                 AutostartCommand::Enable => {
                     let program = std::env::current_exe()
                         .context("cannot tell where this calltray is installed")?;
-                    let text =
-                        autostart::entry(&program, cli.config.as_ref().map(|_| path.as_path()));
-                    autostart::enable(&entry, &text)
-                        .with_context(|| format!("cannot write {shown}"))?;
+                    platform::enable_autostart(
+                        &program,
+                        cli.config.as_ref().map(|_| path.as_path()),
+                    )
+                    .with_context(|| format!("cannot write {shown}"))?;
                     outln!("{}", tr!(lang, "autostart-enabled", path = &shown));
                 }
                 AutostartCommand::Disable => {
-                    let removed = autostart::disable(&entry)
+                    let removed = platform::disable_autostart()
                         .with_context(|| format!("cannot remove {shown}"))?;
                     outln!(
                         "{}",
@@ -438,7 +438,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 AutostartCommand::Status => outln!(
                     "{}",
-                    if entry.exists() {
+                    if platform::autostart_enabled() {
                         tr!(lang, "autostart-on", path = &shown)
                     } else {
                         tr!(lang, "autostart-off")
@@ -608,6 +608,8 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
             }
             None => None,
         };
+    // Before any toast: macOS must know which app bundle the toasts come from.
+    calltray::platform::set_notification_identity();
     let no_tray = if headless {
         Some("--headless was given".to_string())
     } else {
@@ -653,11 +655,12 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
         config.extensions.len()
     );
     let to_agent = tx.clone();
-    let buttons = calltray::actions::spawn(move |call, action| {
+    let buttons = calltray::platform::listen_for_toast_buttons(move |call, action| {
         let _ = to_agent.send(AgentMsg::ToastAction(call, action));
     })
     .map_err(|e| tracing::warn!("toast buttons will not work: {e}"))
-    .ok();
+    .ok()
+    .flatten();
     let toasts = notifier::spawn(buttons).context("cannot start the notifier thread")?;
     let extension_cache = paths::extension_names();
     // Calls are announced from the start with Ubity's cached names; the contacts files, which

@@ -1,15 +1,19 @@
-//! Toasts on the desktop, through the freedesktop notification service (notify-rust).
+//! Toasts on the desktop, through the system's notification service (notify-rust: the
+//! freedesktop service on Linux, the Notification Center on macOS, toasts on Windows).
 //!
 //! Runs on its own thread: a D-Bus round trip, or a notification service that hangs, must
 //! never hold up the listener or the tray. Each call keeps one toast, updated in place
-//! (`replaces_id`) as it moves from ringing to its end. When toasts come faster than the
-//! service shows them, only the newest state of each call is sent. When no service answers,
-//! that is logged once and the agent carries on; the next toast tries again.
+//! (`replaces_id`) as it moves from ringing to its end, where the platform can (Linux; on
+//! macOS and Windows each state is a new toast, see [`crate::platform::update_toast`]). When
+//! toasts come faster than the service shows them, only the newest state of each call is
+//! sent. When no service answers, that is logged once and the agent carries on; the next
+//! toast tries again.
 
 use crate::actions::Registry;
+use crate::platform::{self, ShownToast};
 use crate::tracker::CallKey;
 use crate::view::{Toast, ToastContent};
-use notify_rust::{Hint, Notification, NotificationHandle, Timeout};
+use notify_rust::{Notification, Timeout};
 use std::collections::{HashMap, VecDeque};
 use std::sync::mpsc::{Receiver, Sender, channel};
 
@@ -50,7 +54,7 @@ pub fn spawn(buttons: Option<Registry>) -> std::io::Result<Sender<NotifierMsg>> 
 struct Notifier {
     buttons: Option<Registry>,
     /// The toast on screen for each call, and whether it is sticky.
-    open: HashMap<CallKey, (NotificationHandle, bool)>,
+    open: HashMap<CallKey, (ShownToast, bool)>,
     /// Finished calls whose sticky toast is still in `open`, oldest first.
     sticky_finished: VecDeque<CallKey>,
     failing: bool,
@@ -78,20 +82,20 @@ impl Notifier {
         let Some(content) = toast.content else {
             // Not announced: withdraw a toast that would otherwise stay up forever.
             if let Some((handle, true)) = previous {
-                handle.close();
+                platform::close_toast(handle);
             }
             return;
         };
         let result = match previous {
             Some((mut handle, _)) => {
-                fill(&mut handle, &content);
-                match handle.update() {
-                    Ok(()) => Ok(handle),
-                    // The service may have restarted: show it afresh.
-                    Err(_) => new_toast(&content).show(),
+                if platform::update_toast(&mut handle, |n| fill(n, &content)) {
+                    Ok(handle)
+                } else {
+                    // The service may have restarted (or cannot change a toast): show it afresh.
+                    platform::show_toast(&new_toast(&content))
                 }
             }
-            None => new_toast(&content).show(),
+            None => platform::show_toast(&new_toast(&content)),
         };
         let handle = match result {
             Ok(handle) => handle,
@@ -110,8 +114,12 @@ impl Notifier {
             tracing::info!("the notification service answers again");
             self.failing = false;
         }
-        if let (Some(buttons), false) = (&self.buttons, content.actions.is_empty()) {
-            buttons.watch(handle.id(), toast.key.clone());
+        if let (Some(buttons), false, Some(id)) = (
+            &self.buttons,
+            content.actions.is_empty(),
+            platform::toast_id(&handle),
+        ) {
+            buttons.watch(id, toast.key.clone());
         }
         if toast.last && !content.sticky {
             return;
@@ -134,7 +142,7 @@ impl Notifier {
     fn close_sticky(&mut self) {
         for (_, (handle, sticky)) in self.open.drain() {
             if sticky {
-                handle.close();
+                platform::close_toast(handle);
             }
         }
         self.sticky_finished.clear();
@@ -156,8 +164,8 @@ fn coalesce(batch: Vec<NotifierMsg>) -> Vec<NotifierMsg> {
 
 fn new_toast(content: &ToastContent) -> Notification {
     let mut n = Notification::new();
-    n.appname(APP_NAME)
-        .hint(Hint::DesktopEntry(crate::APP_ID.into()));
+    n.appname(APP_NAME);
+    platform::identify_toast(&mut n);
     fill(&mut n, content);
     n
 }
@@ -165,8 +173,10 @@ fn new_toast(content: &ToastContent) -> Notification {
 fn fill(n: &mut Notification, content: &ToastContent) {
     // An updated toast has the buttons of its new state only.
     n.actions.clear();
-    for (action, label) in &content.actions {
-        n.action(action.key(), label);
+    if platform::TOAST_BUTTONS {
+        for (action, label) in &content.actions {
+            n.action(action.key(), label);
+        }
     }
     n.summary(&content.summary)
         .body(&content.body)

@@ -1,22 +1,21 @@
 //! The tray icon and its menu (tray-icon on the tao event loop).
 //!
 //! A thin adapter: it draws the [`TrayView`] the agent computed and turns menu clicks into
-//! messages. It runs on the main thread because GTK must; the agent reaches it through the
-//! event loop's proxy, so nothing here ever blocks the listener.
+//! messages. It runs on the main thread because GTK (and macOS's AppKit) must; the agent
+//! reaches it through the event loop's proxy, so nothing here ever blocks the listener.
+//! What differs by platform (whether there can be a tray, how the event loop is set up, the
+//! clipboard) is in [`crate::platform`].
 
 use crate::agent::AgentMsg;
 use crate::view::{MenuWords, RecentCall, TrayIcon as IconState, TrayView};
 use std::path::PathBuf;
 use std::sync::mpsc::SyncSender;
 use tao::event::{Event, StartCause};
-use tao::event_loop::{ControlFlow, EventLoop, EventLoopBuilder, EventLoopProxy};
+use tao::event_loop::{ControlFlow, EventLoop, EventLoopProxy};
 use tray_icon::menu::{
     CheckMenuItem, IsMenuItem, Menu, MenuEvent, MenuId, MenuItem, PredefinedMenuItem, Submenu,
 };
 use tray_icon::{Icon, TrayIcon, TrayIconBuilder};
-
-/// The libraries tray-icon loads at run time to talk to the panel, newest name first.
-const APPINDICATOR_LIBS: [&str; 2] = ["libayatana-appindicator3.so.1", "libappindicator3.so.1"];
 
 /// What the event loop is told.
 #[derive(Debug)]
@@ -31,27 +30,7 @@ pub enum TrayMsg {
 
 /// Why there can be no tray in this session; the agent then runs headless.
 pub fn unavailable() -> Option<String> {
-    #[cfg(target_os = "linux")]
-    {
-        if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
-            return Some("no display (neither DISPLAY nor WAYLAND_DISPLAY is set)".into());
-        }
-        // SAFETY: loading a well-known system library whose initialisers are the ones
-        // tray-icon itself would run a moment later; nothing from it is called here.
-        let found = APPINDICATOR_LIBS
-            .iter()
-            .any(|lib| unsafe { libloading::Library::new(*lib) }.is_ok());
-        if !found {
-            return Some(
-                "the tray library is missing; install it with: sudo apt install libayatana-appindicator3-1"
-                    .into(),
-            );
-        }
-        if let Err(e) = gtk::init() {
-            return Some(format!("cannot open the display ({e})"));
-        }
-    }
-    None
+    crate::platform::tray_unavailable()
 }
 
 /// A tray ready to run: the event loop exists, so the agent can be given its proxy.
@@ -62,12 +41,8 @@ pub struct Tray {
 impl Tray {
     /// Creates the event loop. Call [`unavailable`] first: tao panics without a display.
     pub fn new() -> Tray {
-        let mut builder = EventLoopBuilder::<TrayMsg>::with_user_event();
-        // GTK learns who it is (the same id as the desktop entry), as desktops expect.
-        #[cfg(target_os = "linux")]
-        tao::platform::unix::EventLoopBuilderExtUnix::with_app_id(&mut builder, crate::APP_ID);
         Tray {
-            event_loop: builder.build(),
+            event_loop: crate::platform::tray_event_loop(),
         }
     }
 
@@ -262,10 +237,9 @@ impl TrayUi {
         if let Err(e) = self.icon.set_tooltip(Some(&view.tooltip)) {
             tracing::debug!("tooltip not set: {e}");
         }
-        // On Linux the title is appindicator's label, drawn beside the icon in the panel:
-        // the status would crowd the panel there, and the menu's first line already shows it.
-        #[cfg(not(target_os = "linux"))]
-        self.icon.set_title(Some(&view.status));
+        // No title: on Linux (appindicator's label) and on macOS (the menu bar) it is drawn
+        // beside the icon, where the status would crowd the panel, and Windows has none. The
+        // menu's first line shows the status.
         if view.icon != self.shown_icon {
             match icon_for(view.icon)
                 .and_then(|i| self.icon.set_icon(Some(i)).map_err(|e| e.to_string()))
@@ -423,20 +397,9 @@ fn open_file(path: &std::path::Path) {
     }
 }
 
-/// Puts text on the clipboard. GTK's clipboard is owned by this long-lived process, so the
-/// number stays pasteable after the menu closes.
+/// Puts text on the clipboard, which stays pasteable after the menu closes.
 fn copy_to_clipboard(text: &str) {
-    #[cfg(target_os = "linux")]
-    {
-        let clipboard = gtk::Clipboard::get(&gtk::gdk::SELECTION_CLIPBOARD);
-        clipboard.set_text(text);
-        clipboard.store();
-    }
-    #[cfg(not(target_os = "linux"))]
-    tracing::info!(
-        "copying to the clipboard is not supported on this platform yet ({} chars)",
-        text.len()
-    );
+    crate::platform::copy_to_clipboard(text)
 }
 
 #[cfg(test)]

@@ -2,6 +2,9 @@
 //! connections by the hundred, gigabyte-sized heads and bodies, and a process out of file
 //! descriptors. Each test checks that a real callback still gets through to a toast, and
 //! that what the agent holds (threads, memory) does not follow what the attacker sends.
+//!
+//! Linux only: the harness (tests/support) runs a private D-Bus session and Xvfb.
+#![cfg(target_os = "linux")]
 
 mod support;
 

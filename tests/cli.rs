@@ -1,5 +1,8 @@
 //! The `calltray` command line, run as a user would: `--version`, `check`, `paths`, first run,
 //! a busy port, and `simulate` against a real headless agent in a private session.
+//!
+//! Linux only: the harness (tests/support) runs a private D-Bus session and Xvfb.
+#![cfg(target_os = "linux")]
 
 mod support;
 

@@ -1,5 +1,8 @@
 //! Screen pop, end to end: the real binary opens the CRM URL from its config through the
 //! desktop's opener (`xdg-open`), here a stand-in on `PATH` that writes down what it was given.
+//!
+//! Linux only: the harness (tests/support) runs a private D-Bus session and Xvfb.
+#![cfg(target_os = "linux")]
 
 mod support;
 

@@ -1,6 +1,9 @@
 //! End to end, as a user at a desk sees it: the real binary with its tray icon, in a private
 //! desktop session (its own D-Bus bus and X display), with a test notification service and a
 //! test StatusNotifierWatcher standing in for the panel.
+//!
+//! Linux only: the harness (tests/support) runs a private D-Bus session and Xvfb.
+#![cfg(target_os = "linux")]
 
 mod support;
 

@@ -1,6 +1,9 @@
 //! Proves the integration-test harness (tests/support) works on its own, without calltray:
 //! a private bus + X display, the fake notification server driven by the real `notify-send`,
 //! and the fake StatusNotifierWatcher driven by a registration made over real D-Bus.
+//!
+//! Linux only: the harness (tests/support) runs a private D-Bus session and Xvfb.
+#![cfg(target_os = "linux")]
 
 mod support;
 

@@ -1,6 +1,9 @@
 //! Call history, end to end: the real binary, killed with SIGKILL in the middle of a flood of
 //! callbacks, then started again; `calltray history` must list every call whose event was
 //! answered 200, and the restarted agent must not toast them again.
+//!
+//! Linux only: the harness (tests/support) runs a private D-Bus session and Xvfb.
+#![cfg(target_os = "linux")]
 
 mod support;
 

@@ -1,6 +1,9 @@
 //! The hostile corpus (`tests/corpus/hostile.jsonl`, made by `make-hostile.py` beside it):
 //! every request goes over a raw TCP connection to the real binary and must get its expected
 //! status; afterwards the agent is still up and a valid call still rings.
+//!
+//! Linux only: the harness (tests/support) runs a private D-Bus session and Xvfb.
+#![cfg(target_os = "linux")]
 
 mod support;
 

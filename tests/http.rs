@@ -2,6 +2,9 @@
 //! requests on loopback, and a test notification service on the private bus recording every
 //! toast. Each refusal is checked for its exact status and for a one-line body naming the
 //! problem; each accepted event for its toast.
+//!
+//! Linux only: the harness (tests/support) runs a private D-Bus session and Xvfb.
+#![cfg(target_os = "linux")]
 
 mod support;
 

@@ -1,5 +1,8 @@
 //! Quiet hours and "Do not disturb", end to end: no toast while quiet, the calls still
 //! tracked, and one toast summing up the missed ones when toasts come back.
+//!
+//! Linux only: the harness (tests/support) runs a private D-Bus session and Xvfb.
+#![cfg(target_os = "linux")]
 
 mod support;
 

@@ -9,6 +9,9 @@
 //! The log lines are checked for the whole message (file, line, key; address, extensions).
 //! The toasts are checked for their summary and for what the body has room for, except in
 //! `settings_toasts_say_all_that_the_log_says`, which asks the toasts for the whole message.
+//!
+//! Linux only: the harness (tests/support) runs a private D-Bus session and Xvfb.
+#![cfg(target_os = "linux")]
 
 mod support;
 

@@ -1,0 +1,241 @@
+//! Linux (and the freedesktop desktops): toasts and their buttons over D-Bus, the tray
+//! through appindicator and GTK, XDG autostart, and the XDG runtime folder.
+
+use crate::actions::Registry;
+use crate::tracker::CallKey;
+use crate::view::ToastAction;
+use futures_lite::StreamExt;
+use notify_rust::{Hint, Notification, NotificationHandle};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use super::unix::{
+    INTERNAL_IS_PRIVATE, InternalAddr, InternalHome, InternalStream, bind_internal,
+    connect_internal, internal_home, is_out_of_descriptors, remove_internal, remove_internal_home,
+};
+
+// ---- Identity -------------------------------------------------------------------------
+
+/// Nothing to do: each toast names its desktop entry.
+pub fn set_notification_identity() {}
+
+/// The `desktop-entry` hint: the desktop finds calltray's name and icon through it.
+pub fn identify_toast(n: &mut Notification) {
+    n.hint(Hint::DesktopEntry(crate::APP_ID.into()));
+}
+
+// ---- Toasts once shown --------------------------------------------------------------------
+
+pub type ShownToast = NotificationHandle;
+
+pub const TOAST_BUTTONS: bool = true;
+
+pub fn show_toast(n: &Notification) -> notify_rust::error::Result<ShownToast> {
+    n.show()
+}
+
+/// `replaces_id`: the service changes the toast where it is.
+pub fn update_toast(shown: &mut ShownToast, fill: impl FnOnce(&mut Notification)) -> bool {
+    fill(shown);
+    shown.update().is_ok()
+}
+
+pub fn close_toast(shown: ShownToast) {
+    shown.close();
+}
+
+pub fn toast_id(shown: &ShownToast) -> Option<u32> {
+    Some(shown.id())
+}
+
+/// After the session bus goes away, how long before connecting again.
+const RECONNECT_AFTER: Duration = Duration::from_secs(5);
+
+const SERVICE: &str = "org.freedesktop.Notifications";
+const PATH: &str = "/org/freedesktop/Notifications";
+
+/// The notification service tells of a click with an `ActionInvoked(id, key)` signal. One
+/// thread of its own listens for those signals on the session bus, so no click is ever
+/// waited for on the listener's threads, the core loop or the tray's event loop. Only
+/// signals from the process that owns the notification service's name count: another
+/// program on the bus cannot press a button.
+pub fn listen_for_toast_buttons(
+    on_click: impl Fn(CallKey, ToastAction) + Send + 'static,
+) -> std::io::Result<Option<Registry>> {
+    let registry = Registry::default();
+    let watched = registry.clone();
+    std::thread::Builder::new()
+        .name("toast-actions".into())
+        .spawn(move || {
+            loop {
+                if let Err(e) = zbus::block_on(listen(&watched, &on_click)) {
+                    tracing::debug!("toast buttons: {e}; listening again shortly");
+                }
+                std::thread::sleep(RECONNECT_AFTER);
+            }
+        })?;
+    Ok(Some(registry))
+}
+
+/// Listens until the bus connection ends.
+async fn listen(
+    registry: &Registry,
+    on_click: &(dyn Fn(CallKey, ToastAction) + Send),
+) -> zbus::Result<()> {
+    let connection = zbus::Connection::session().await?;
+    let rule = zbus::MatchRule::builder()
+        .msg_type(zbus::message::Type::Signal)
+        .interface(SERVICE)
+        .path(PATH)
+        .build()?;
+    let mut signals = zbus::MessageStream::for_match_rule(rule, &connection, None).await?;
+    let bus = zbus::fdo::DBusProxy::new(&connection).await?;
+    while let Some(message) = signals.next().await {
+        let Ok(message) = message else { continue };
+        let header = message.header();
+        let member = header.member().map(|m| m.as_str().to_string());
+        match member.as_deref() {
+            Some("ActionInvoked") => {
+                let body = message.body();
+                let parsed: zbus::Result<(u32, String)> = body.deserialize();
+                let Ok((id, key)) = parsed else {
+                    continue;
+                };
+                let Some(call) = registry.wait_for(id) else {
+                    continue;
+                };
+                let Some(action) = ToastAction::from_key(&key) else {
+                    continue;
+                };
+                let owner = bus
+                    .get_name_owner(SERVICE.try_into()?)
+                    .await
+                    .ok()
+                    .map(|o| o.to_string());
+                let sender = header.sender().map(|s| s.to_string());
+                if owner.is_none() || owner != sender {
+                    tracing::warn!(
+                        "a toast button press not from the notification service ignored"
+                    );
+                    continue;
+                }
+                on_click(call, action);
+            }
+            Some("NotificationClosed") => {
+                let body = message.body();
+                let parsed: zbus::Result<(u32, u32)> = body.deserialize();
+                if let Ok((id, _reason)) = parsed {
+                    registry.forget(id);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+// ---- The tray -----------------------------------------------------------------------------
+
+/// The libraries tray-icon loads at run time to talk to the panel, newest name first.
+const APPINDICATOR_LIBS: [&str; 2] = ["libayatana-appindicator3.so.1", "libappindicator3.so.1"];
+
+/// No display, no appindicator library, or GTK cannot start: tao would panic.
+pub fn tray_unavailable() -> Option<String> {
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        return Some("no display (neither DISPLAY nor WAYLAND_DISPLAY is set)".into());
+    }
+    // SAFETY: loading a well-known system library whose initialisers are the ones
+    // tray-icon itself would run a moment later; nothing from it is called here.
+    let found = APPINDICATOR_LIBS
+        .iter()
+        .any(|lib| unsafe { libloading::Library::new(*lib) }.is_ok());
+    if !found {
+        return Some(
+            "the tray library is missing; install it with: sudo apt install libayatana-appindicator3-1"
+                .into(),
+        );
+    }
+    if let Err(e) = gtk::init() {
+        return Some(format!("cannot open the display ({e})"));
+    }
+    None
+}
+
+/// GTK learns who it is (the same id as the desktop entry), as desktops expect.
+pub fn tray_event_loop<T: 'static>() -> tao::event_loop::EventLoop<T> {
+    let mut builder = tao::event_loop::EventLoopBuilder::<T>::with_user_event();
+    tao::platform::unix::EventLoopBuilderExtUnix::with_app_id(&mut builder, crate::APP_ID);
+    builder.build()
+}
+
+/// GTK's clipboard is owned by this long-lived process, so the number stays pasteable after
+/// the menu closes.
+pub fn copy_to_clipboard(text: &str) {
+    let clipboard = gtk::Clipboard::get(&gtk::gdk::SELECTION_CLIPBOARD);
+    clipboard.set_text(text);
+    clipboard.store();
+}
+
+// ---- Start at login -------------------------------------------------------------------------
+
+/// A desktop entry in `$XDG_CONFIG_HOME/autostart/` (the XDG Autostart specification, which
+/// GNOME, KDE, Xfce and the others follow): the session starts what it finds there.
+fn autostart_entry() -> Option<PathBuf> {
+    directories::BaseDirs::new().map(|d| {
+        d.config_dir()
+            .join("autostart")
+            .join(format!("{}.desktop", crate::APP_ID))
+    })
+}
+
+fn no_home() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::NotFound, "no home folder")
+}
+
+pub fn autostart_location() -> Option<String> {
+    autostart_entry().map(|p| p.display().to_string())
+}
+
+pub fn enable_autostart(program: &Path, config: Option<&Path>) -> std::io::Result<()> {
+    let path = autostart_entry().ok_or_else(no_home)?;
+    let text = crate::autostart::desktop_entry(program, config);
+    crate::paths::replace_file(&path, text.as_bytes())
+}
+
+pub fn disable_autostart() -> std::io::Result<bool> {
+    crate::autostart::remove(&autostart_entry().ok_or_else(no_home)?)
+}
+
+pub fn autostart_enabled() -> bool {
+    autostart_entry().is_some_and(|p| p.exists())
+}
+
+// ---- The one-instance lock ------------------------------------------------------------------
+
+/// `$XDG_RUNTIME_DIR/calltray/`, or the data folder when there is no runtime folder.
+pub fn instance_dir() -> Option<PathBuf> {
+    let project = crate::paths::project()?;
+    Some(
+        project
+            .runtime_dir()
+            .unwrap_or_else(|| project.data_local_dir())
+            .to_path_buf(),
+    )
+}
+
+pub const ADDRESS_BESIDE_LOCK: bool = false;
+
+// ---- Resource limits ----------------------------------------------------------------------
+
+/// The soft limit on open files, from /proc (256 if it cannot be read).
+pub fn open_file_limit() -> usize {
+    std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3).map(str::to_owned))
+        })
+        .and_then(|soft| soft.parse().ok())
+        .unwrap_or(256)
+}
