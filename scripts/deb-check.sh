@@ -9,7 +9,7 @@ deb=$(ls -t target/debian/calltray_*.deb 2>/dev/null | head -n1)
 [ -n "$deb" ] || { echo "no package in target/debian/: run scripts/package-deb.sh first" >&2; exit 1; }
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
-scripts/apt-need.sh desktop-file-utils appstream curl
+scripts/apt-need.sh desktop-file-utils appstream curl dex
 fail() { echo "deb-check: $*" >&2; exit 1; }
 
 echo "Installing $deb"
@@ -48,6 +48,7 @@ home=$(mktemp -d)
 agent=""
 cleanup() { [ -n "$agent" ] && kill "$agent" 2>/dev/null; rm -rf "$home"; }
 trap cleanup EXIT
+unset XDG_CONFIG_DIRS
 export HOME="$home" XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share" \
   XDG_STATE_HOME="$home/.local/state" XDG_RUNTIME_DIR="$home/run" LANG=C.UTF-8
 mkdir -m 700 "$XDG_RUNTIME_DIR"
@@ -81,6 +82,26 @@ assert call["party"] == "5145551212" and call["duration"] is not None, call
 print("installed agent recorded the call:", call["party"], call["state"], call["duration"], "s")
 PY
 kill "$agent"; wait "$agent" 2>/dev/null || true; agent=""
+
+# A login: dex starts the XDG autostart entries the way a desktop session does at login.
+mkdir -p "$XDG_CONFIG_HOME/calltray"
+cp "$config" "$XDG_CONFIG_HOME/calltray/config.toml"
+dex --autostart --environment GNOME > "$home/login.log" 2>&1 &
+for _ in $(seq 100); do
+  agent=$(pgrep -u "$(id -u)" -x calltray -n || true)
+  [ -n "$agent" ] && curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -fsS "http://127.0.0.1:$port/health" >/dev/null || { cat "$home/login.log" >&2; fail "the login did not start calltray"; }
+echo "the package's autostart entry started calltray at login (pid $agent)"
+kill "$agent"; wait "$agent" 2>/dev/null || true; agent=""
+
+# One user opts out: the package's entry is hidden for them, and a login no longer starts it.
+calltray autostart status | grep -q /etc/xdg/autostart || fail "autostart status does not name the package's entry"
+calltray autostart disable
+dex --autostart --environment GNOME --dry-run 2>&1 | grep -qw calltray && fail "a login would still start calltray after autostart disable"
+calltray autostart enable
+dex --autostart --environment GNOME --dry-run 2>&1 | grep -qw calltray || fail "a login would not start calltray after autostart enable"
 
 echo "Removing the package"
 DEBIAN_FRONTEND=noninteractive $sudo apt-get purge -y -qq calltray >/dev/null

@@ -136,6 +136,55 @@ pub fn run_command(program: &Path, config: Option<&Path>) -> String {
     line
 }
 
+/// How an XDG desktop session will treat calltray at login, from the user's entry (its text,
+/// when there is one) and whether a package installed a system-wide entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XdgLogin {
+    /// The user's own entry starts it.
+    User,
+    /// The package's entry starts it (nothing of the user's overrides it).
+    System,
+    /// The user's entry hides the package's: nothing starts.
+    Hidden,
+    /// There is no entry at all.
+    Off,
+}
+
+/// The XDG Autostart rule: a user's entry replaces the system's entry of the same name, and
+/// an entry with `Hidden=true` counts as deleted, taking the system's with it.
+pub fn xdg_login(user_entry: Option<&str>, system_entry: bool) -> XdgLogin {
+    match user_entry {
+        Some(text) if hides(text) => {
+            if system_entry {
+                XdgLogin::Hidden
+            } else {
+                XdgLogin::Off
+            }
+        }
+        Some(_) => XdgLogin::User,
+        None if system_entry => XdgLogin::System,
+        None => XdgLogin::Off,
+    }
+}
+
+/// Whether a desktop entry says `Hidden=true` (the spec's "deleted").
+fn hides(text: &str) -> bool {
+    text.lines()
+        .filter_map(|l| l.split_once('='))
+        .any(|(k, v)| k.trim() == "Hidden" && v.trim() == "true")
+}
+
+/// The user's entry that turns off the package's entry for this user alone: the XDG way to
+/// opt out of a system-wide autostart without touching the package's files.
+pub fn hiding_entry() -> String {
+    "[Desktop Entry]\n\
+     Type=Application\n\
+     Name=calltray\n\
+     Comment=Written by `calltray autostart disable`: keeps the package's entry from starting calltray\n\
+     Hidden=true\n"
+        .to_string()
+}
+
 /// Removes an entry file; `false` when there was none.
 pub fn remove(path: &Path) -> std::io::Result<bool> {
     match std::fs::remove_file(path) {
@@ -148,6 +197,26 @@ pub fn remove(path: &Path) -> std::io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hidden_user_entry_turns_off_the_packages_entry() {
+        let own = desktop_entry(Path::new("/usr/bin/calltray"), None);
+        let hidden = hiding_entry();
+        assert_eq!(xdg_login(None, false), XdgLogin::Off);
+        assert_eq!(xdg_login(None, true), XdgLogin::System);
+        assert_eq!(xdg_login(Some(&own), false), XdgLogin::User);
+        assert_eq!(xdg_login(Some(&own), true), XdgLogin::User);
+        assert_eq!(xdg_login(Some(&hidden), true), XdgLogin::Hidden);
+        assert_eq!(xdg_login(Some(&hidden), false), XdgLogin::Off);
+        assert_eq!(
+            xdg_login(Some("[Desktop Entry]\nHidden = true\n"), true),
+            XdgLogin::Hidden
+        );
+        assert_eq!(
+            xdg_login(Some("[Desktop Entry]\nHidden=false\n"), true),
+            XdgLogin::User
+        );
+    }
 
     #[test]
     fn exec_arguments_are_quoted_as_the_spec_asks() {

@@ -1,5 +1,10 @@
 //! The `calltray` command: runs the agent, or one of its helper commands.
 
+// On Windows, a GUI program: started at login or from the Start menu it opens no console
+// window beside the tray icon. Commands typed in a terminal still print there
+// (`platform::attach_console`).
+#![cfg_attr(windows, windows_subsystem = "windows")]
+
 use anyhow::Context;
 use calltray::agent::{self, AgentMsg, Outputs};
 use calltray::config::Config;
@@ -147,6 +152,7 @@ enum Way {
 }
 
 fn main() -> ExitCode {
+    calltray::platform::attach_console();
     std::panic::set_hook(Box::new(|info| {
         // Not "stopped": the listener's threads are restarted by their supervisor.
         let thread = std::thread::current();
@@ -425,23 +431,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     outln!("{}", tr!(lang, "autostart-enabled", path = &shown));
                 }
                 AutostartCommand::Disable => {
-                    let removed = platform::disable_autostart()
-                        .with_context(|| format!("cannot remove {shown}"))?;
+                    let done = platform::disable_autostart()
+                        .with_context(|| format!("cannot change {shown}"))?;
                     outln!(
                         "{}",
-                        if removed {
-                            tr!(lang, "autostart-disabled", path = &shown)
-                        } else {
-                            tr!(lang, "autostart-was-off")
+                        match done {
+                            platform::Disabled::Removed => {
+                                tr!(lang, "autostart-disabled", path = &shown)
+                            }
+                            platform::Disabled::Hidden(system) =>
+                                tr!(lang, "autostart-hidden", path = &shown, system = &system),
+                            platform::Disabled::WasOff => tr!(lang, "autostart-was-off"),
                         }
                     );
                 }
                 AutostartCommand::Status => outln!(
                     "{}",
-                    if platform::autostart_enabled() {
-                        tr!(lang, "autostart-on", path = &shown)
-                    } else {
-                        tr!(lang, "autostart-off")
+                    match platform::autostart_source() {
+                        Some(source) => tr!(lang, "autostart-on", path = &source),
+                        None => tr!(lang, "autostart-off"),
                     }
                 ),
             }

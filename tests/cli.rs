@@ -1119,6 +1119,88 @@ fn autostart_writes_and_removes_a_valid_login_entry() {
     assert!(again.stdout.contains("nothing to do"), "{}", again.show());
 }
 
+/// With the package's system-wide entry (in `$XDG_CONFIG_DIRS/autostart/`), calltray starts at
+/// login until `disable` hides that entry with one of the user's own (`Hidden=true`, valid for
+/// `desktop-file-validate`), and `enable` turns it back on.
+#[test]
+fn autostart_disable_hides_the_packages_entry_for_this_user() {
+    let session = Session::start();
+    let env = session.env();
+    let var = |name: &str| {
+        env.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| std::path::PathBuf::from(v))
+            .expect(name)
+    };
+    let name = "io.github.calltray.Calltray.desktop";
+    let system = var("XDG_CONFIG_DIRS").join("autostart").join(name);
+    let user = var("XDG_CONFIG_HOME").join("autostart").join(name);
+    std::fs::create_dir_all(system.parent().unwrap()).unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/packaging/linux/",
+            "io.github.calltray.Calltray.desktop"
+        ),
+        &system,
+    )
+    .expect("installing the package's entry");
+    let config = write_config(&session, "desk.toml", "extensions = [\"100\"]\n");
+    let autostart =
+        |label: &str, what: &str| run(&session, label, &["autostart", what, "--config", &config]);
+
+    let status = autostart("status-package", "status");
+    assert!(
+        status.stdout.contains("starts when you log in")
+            && status.stdout.contains(&system.display().to_string()),
+        "{}",
+        status.show()
+    );
+
+    let off = autostart("disable", "disable");
+    off.assert_success("autostart disable");
+    assert!(
+        off.stdout.contains("no longer start") && off.stdout.contains("installed with the package"),
+        "{}",
+        off.show()
+    );
+    assert!(system.exists(), "the package's own file is left alone");
+    let hiding = std::fs::read_to_string(&user).expect("the user's hiding entry");
+    assert!(hiding.contains("\nHidden=true\n"), "{hiding}");
+    let validated = std::process::Command::new("desktop-file-validate")
+        .arg(&user)
+        .output()
+        .expect("running desktop-file-validate");
+    assert!(
+        validated.status.success() && validated.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&validated.stdout)
+    );
+    let status = autostart("status-hidden", "status");
+    assert!(
+        status.stdout.contains("does not start when you log in"),
+        "{}",
+        status.show()
+    );
+    let again = autostart("disable-again", "disable");
+    assert!(again.stdout.contains("nothing to do"), "{}", again.show());
+
+    let on = autostart("enable", "enable");
+    on.assert_success("autostart enable");
+    let status = autostart("status-user", "status");
+    assert!(
+        status.stdout.contains("starts when you log in")
+            && status.stdout.contains(&user.display().to_string()),
+        "{}",
+        status.show()
+    );
+    let own = std::fs::read_to_string(&user).expect("the user's entry");
+    assert!(
+        !own.contains("Hidden=true") && own.contains("\nExec="),
+        "{own}"
+    );
+}
+
 /// Completion scripts and the manual page come from the command line's own definition: every
 /// command is in them, and the bash script is valid bash.
 #[test]

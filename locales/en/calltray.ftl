@@ -317,6 +317,7 @@ config-log-level = `{ $value }` is not a log level; write "error", "warn", "info
 
 autostart-enabled = calltray will start when you log in ({ $path }).
 autostart-disabled = calltray will no longer start when you log in ({ $path } removed).
+autostart-hidden = calltray will no longer start when you log in: { $path } now hides the entry installed with the package ({ $system }) for you. `calltray autostart enable` undoes it.
 autostart-was-off = calltray was not set to start at login; nothing to do.
 autostart-on = calltray starts when you log in ({ $path }).
 autostart-off = calltray does not start when you log in; `calltray autostart enable` sets it up.

@@ -313,6 +313,7 @@ config-log-level = `{ $value }` n’est pas un niveau de journal; écrivez "erro
 
 autostart-enabled = calltray démarrera à l’ouverture de votre session ({ $path }).
 autostart-disabled = calltray ne démarrera plus à l’ouverture de votre session ({ $path } supprimé).
+autostart-hidden = calltray ne démarrera plus à l’ouverture de votre session : { $path } masque désormais pour vous l’entrée installée avec le paquet ({ $system }). `calltray autostart enable` annule cela.
 autostart-was-off = calltray n’était pas réglé pour démarrer à l’ouverture de session; rien à faire.
 autostart-on = calltray démarre à l’ouverture de votre session ({ $path }).
 autostart-off = calltray ne démarre pas à l’ouverture de votre session; `calltray autostart enable` le règle.

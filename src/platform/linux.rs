@@ -202,12 +202,54 @@ pub fn enable_autostart(program: &Path, config: Option<&Path>) -> std::io::Resul
     crate::paths::replace_file(&path, text.as_bytes())
 }
 
-pub fn disable_autostart() -> std::io::Result<bool> {
-    crate::autostart::remove(&autostart_entry().ok_or_else(no_home)?)
+/// The package's system-wide entry, in the first of `$XDG_CONFIG_DIRS` (default `/etc/xdg`)
+/// that has one: the Debian package puts it in `/etc/xdg/autostart/`.
+fn system_entry() -> Option<PathBuf> {
+    let dirs = std::env::var_os("XDG_CONFIG_DIRS")
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| "/etc/xdg".into());
+    std::env::split_paths(&dirs)
+        .filter(|d| d.is_absolute())
+        .map(|d| {
+            d.join("autostart")
+                .join(format!("{}.desktop", crate::APP_ID))
+        })
+        .find(|p| p.is_file())
 }
 
-pub fn autostart_enabled() -> bool {
-    autostart_entry().is_some_and(|p| p.exists())
+/// How the session will treat calltray at login, and the two entries it looked at.
+fn login() -> Option<(crate::autostart::XdgLogin, PathBuf, Option<PathBuf>)> {
+    let user = autostart_entry()?;
+    let text = crate::config::read_capped(&user).ok();
+    let text = text.as_deref().map(String::from_utf8_lossy);
+    let system = system_entry();
+    let state = crate::autostart::xdg_login(text.as_deref(), system.is_some());
+    Some((state, user, system))
+}
+
+pub fn disable_autostart() -> std::io::Result<super::Disabled> {
+    use crate::autostart::XdgLogin;
+    let (state, user, system) = login().ok_or_else(no_home)?;
+    match (state, system) {
+        (XdgLogin::System | XdgLogin::User, Some(system)) => {
+            crate::paths::replace_file(&user, crate::autostart::hiding_entry().as_bytes())?;
+            Ok(super::Disabled::Hidden(system.display().to_string()))
+        }
+        (XdgLogin::User, None) => {
+            crate::autostart::remove(&user)?;
+            Ok(super::Disabled::Removed)
+        }
+        _ => Ok(super::Disabled::WasOff),
+    }
+}
+
+pub fn autostart_source() -> Option<String> {
+    use crate::autostart::XdgLogin;
+    match login()? {
+        (XdgLogin::User, user, _) => Some(user.display().to_string()),
+        (XdgLogin::System, _, system) => system.map(|s| s.display().to_string()),
+        _ => None,
+    }
 }
 
 // ---- The one-instance lock ------------------------------------------------------------------

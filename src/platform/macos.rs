@@ -116,12 +116,19 @@ pub fn enable_autostart(program: &Path, config: Option<&Path>) -> std::io::Resul
     crate::paths::replace_file(&path, text.as_bytes())
 }
 
-pub fn disable_autostart() -> std::io::Result<bool> {
-    crate::autostart::remove(&launch_agent().ok_or_else(no_home)?)
+pub fn disable_autostart() -> std::io::Result<super::Disabled> {
+    let removed = crate::autostart::remove(&launch_agent().ok_or_else(no_home)?)?;
+    Ok(if removed {
+        super::Disabled::Removed
+    } else {
+        super::Disabled::WasOff
+    })
 }
 
-pub fn autostart_enabled() -> bool {
-    launch_agent().is_some_and(|p| p.exists())
+pub fn autostart_source() -> Option<String> {
+    launch_agent()
+        .filter(|p| p.exists())
+        .map(|p| p.display().to_string())
 }
 
 // ---- The one-instance lock ------------------------------------------------------------------

@@ -14,7 +14,7 @@
 //!   [`toast_id`], and [`TOAST_BUTTONS`] with [`listen_for_toast_buttons`].
 //! - The tray: [`tray_unavailable`], [`tray_event_loop`], [`copy_to_clipboard`].
 //! - Start at login: [`autostart_location`], [`enable_autostart`], [`disable_autostart`],
-//!   [`autostart_enabled`].
+//!   [`autostart_source`].
 //! - The one-instance lock: [`instance_dir`] and [`ADDRESS_BESIDE_LOCK`].
 //! - The guard's private channel to tiny_http: [`InternalHome`], [`InternalAddr`],
 //!   [`InternalStream`], [`internal_home`], [`remove_internal_home`], [`bind_internal`],
@@ -47,6 +47,16 @@ use crate::tracker::CallKey;
 use crate::view::ToastAction;
 use notify_rust::Notification;
 use std::path::{Path, PathBuf};
+
+// ---- The terminal ------------------------------------------------------------------------
+
+/// Windows: calltray.exe is a GUI program (no console window at login), so when it is run
+/// from a terminal it borrows that terminal's console to print its output and errors.
+/// Nothing elsewhere: a program always writes to the terminal it was started from.
+pub fn attach_console() {
+    #[cfg(windows)]
+    imp::attach_console()
+}
 
 // ---- Identity -------------------------------------------------------------------------
 
@@ -138,14 +148,27 @@ pub fn enable_autostart(program: &Path, config: Option<&Path>) -> std::io::Resul
     imp::enable_autostart(program, config)
 }
 
-/// Stops starting calltray at login; `false` when it was not set to.
-pub fn disable_autostart() -> std::io::Result<bool> {
+/// What [`disable_autostart`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disabled {
+    /// The user's login entry was removed.
+    Removed,
+    /// A package's system-wide entry (this path) starts calltray for everyone; the user's
+    /// entry now hides it for this user alone (Linux).
+    Hidden(String),
+    /// Nothing started calltray at login.
+    WasOff,
+}
+
+/// Stops starting calltray at login, for this user.
+pub fn disable_autostart() -> std::io::Result<Disabled> {
     imp::disable_autostart()
 }
 
-/// Whether calltray is set to start at login.
-pub fn autostart_enabled() -> bool {
-    imp::autostart_enabled()
+/// The entry that starts calltray at login (the user's own, or on Linux a package's
+/// system-wide one), or `None` when nothing does.
+pub fn autostart_source() -> Option<String> {
+    imp::autostart_source()
 }
 
 // ---- The one-instance lock ------------------------------------------------------------------

@@ -94,6 +94,18 @@ fn io(e: impl Into<std::io::Error>) -> std::io::Error {
     }
 }
 
+/// Attaches to the console of the program that started calltray (a terminal), if any. Run
+/// from a terminal the prompt comes back at once, as for any GUI program, and calltray's
+/// output follows it; from Explorer or at login there is no console and nothing happens.
+pub fn attach_console() {
+    use windows_sys::Win32::System::Console::{ATTACH_PARENT_PROCESS, AttachConsole};
+    // SAFETY: AttachConsole takes a process id and only changes this process's console; a
+    // failure (no parent console, or one already attached) leaves everything as it was.
+    unsafe {
+        AttachConsole(ATTACH_PARENT_PROCESS);
+    }
+}
+
 pub fn autostart_location() -> Option<String> {
     Some(format!(r"HKEY_CURRENT_USER\{RUN_KEY}\{RUN_VALUE}"))
 }
@@ -104,22 +116,23 @@ pub fn enable_autostart(program: &Path, config: Option<&Path>) -> std::io::Resul
         .map_err(io)
 }
 
-pub fn disable_autostart() -> std::io::Result<bool> {
+pub fn disable_autostart() -> std::io::Result<super::Disabled> {
     let removed = windows_registry::CURRENT_USER
         .create(RUN_KEY)
         .and_then(|key| key.remove_value(RUN_VALUE));
     match removed.map_err(io) {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Ok(()) => Ok(super::Disabled::Removed),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(super::Disabled::WasOff),
         Err(e) => Err(e),
     }
 }
 
-pub fn autostart_enabled() -> bool {
+pub fn autostart_source() -> Option<String> {
     windows_registry::CURRENT_USER
         .open(RUN_KEY)
         .and_then(|key| key.get_string(RUN_VALUE))
-        .is_ok()
+        .ok()
+        .and_then(|_| autostart_location())
 }
 
 // ---- The one-instance lock ------------------------------------------------------------------

@@ -271,6 +271,7 @@ impl Session {
             ("HOME".into(), s(self.home())),
             ("XDG_RUNTIME_DIR".into(), s(self.runtime_dir())),
             ("XDG_CONFIG_HOME".into(), s(self.config_home())),
+            ("XDG_CONFIG_DIRS".into(), s(self.config_dirs())),
             ("XDG_DATA_HOME".into(), s(self.data_home())),
             ("XDG_STATE_HOME".into(), s(self.state_home())),
             ("XDG_CACHE_HOME".into(), s(self.cache_home())),
@@ -356,6 +357,12 @@ impl Session {
 
     pub fn config_home(&self) -> PathBuf {
         self.dir().join("home/.config")
+    }
+
+    /// The system-wide config folder (`/etc/xdg` outside a test), where a package puts its
+    /// autostart entry.
+    pub fn config_dirs(&self) -> PathBuf {
+        self.dir().join("etc/xdg")
     }
 
     pub fn data_home(&self) -> PathBuf {
