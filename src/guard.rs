@@ -7,8 +7,9 @@
 //! [`crate::framing`]) or its deadline passes. Only then is the request forwarded to
 //! tiny_http, over a private channel ([`crate::platform::bind_internal`]: a Unix socket in
 //! a folder only the user can enter, or a loopback port with a key on Windows), by a few
-//! forwarder threads that keep one connection each. So the thread count is fixed whatever the clients do, and the cost of a
-//! slow client is a buffer and a file descriptor for at most [`REQUEST_DEADLINE`].
+//! forwarder threads that keep one connection each. So the thread count is fixed whatever the
+//! clients do, and the cost of a slow client is a buffer and a file descriptor for at most
+//! [`REQUEST_DEADLINE`].
 
 use crate::framing::{self, Framer, Progress, Refused};
 use mio::net::{TcpListener as MioListener, TcpStream as MioStream};

@@ -16,8 +16,9 @@
 //!
 //! What differs between Linux, macOS and Windows is behind [`platform`].
 //!
-//! Around them: [`config`] reads the user's TOML file (and [`watch`] applies edits to it live), [`paths`] says where files live,
-//! [`number`] reads and formats phone numbers, and [`simulate`] plays Ubity's part for a try-out.
+//! Around them: [`config`] reads the user's TOML file (and [`watch`] applies edits to it
+//! live), [`paths`] says where files live, [`number`] reads and formats phone numbers, and
+//! [`simulate`] plays Ubity's part for a try-out.
 
 pub mod actions;
 pub mod agent;

@@ -1,9 +1,10 @@
 //! What differs between Linux, macOS and Windows, behind one small interface.
 //!
 //! The rest of calltray calls only the functions and types named here; each platform's module
-//! (`linux`, `macos` or `windows`, chosen at compile time) answers them its own way. What the platforms share stays outside: the pure logic (the text
-//! of an autostart entry, the connection guard, the views) is compiled and tested everywhere,
-//! and only the calls into the system that differ live here. Linux and macOS, both Unix,
+//! (`linux`, `macos` or `windows`, chosen at compile time) answers them its own way. What the
+//! platforms share stays outside: the pure logic (the text of an autostart entry, the
+//! connection guard, the views) is compiled and tested everywhere, and only the calls into
+//! the system that differ live here. Linux and macOS, both Unix,
 //! share the private-socket channel to tiny_http in `unix`.
 //!
 //! The interface, by concern:
