@@ -8,8 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "calltray is built with Rust: install it from https://rustup.rs, then run this again." >&2; exit 1; }
 scripts/apt-need.sh pkg-config libgtk-3-dev dpkg-dev
-# cargo-deb 3 needs Rust 1.90; --locked builds it with the versions its authors tested.
-command -v cargo-deb >/dev/null || cargo install --locked --quiet cargo-deb@3
+# One known version of cargo-deb; --locked builds it with the versions its authors tested.
+command -v cargo-deb >/dev/null || cargo install --locked --quiet cargo-deb@3.8.0
 
 cargo build --release --locked
 # The man page and completions come from the binary's own command-line definition, so they

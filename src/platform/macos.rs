@@ -7,9 +7,6 @@
 //! shows many toasts from a thread of its own. Toasts are not changed in place either (the
 //! Notification Center has no `replaces_id`): each new state of a call is a new toast.
 
-use crate::actions::Registry;
-use crate::tracker::CallKey;
-use crate::view::ToastAction;
 use notify_rust::Notification;
 use std::path::{Path, PathBuf};
 
@@ -37,34 +34,14 @@ pub fn identify_toast(_n: &mut Notification) {}
 
 // ---- Toasts once shown --------------------------------------------------------------------
 
-/// Nothing to keep: a shown toast cannot be changed or withdrawn.
-#[derive(Debug)]
-pub struct ShownToast(());
-
-pub const TOAST_BUTTONS: bool = false;
+pub use super::plain_toasts::{
+    ShownToast, TOAST_BUTTONS, close_toast, listen_for_toast_buttons, toast_id, update_toast,
+};
 
 /// notify-rust sends a macOS toast when its handle is dropped, so it is dropped here at once.
 pub fn show_toast(n: &Notification) -> notify_rust::error::Result<ShownToast> {
     drop(n.show()?);
     Ok(ShownToast(()))
-}
-
-/// Never in place: the caller shows the new state as a new toast.
-pub fn update_toast(_shown: &mut ShownToast, _fill: impl FnOnce(&mut Notification)) -> bool {
-    false
-}
-
-pub fn close_toast(_shown: ShownToast) {}
-
-pub fn toast_id(_shown: &ShownToast) -> Option<u32> {
-    None
-}
-
-/// No toast buttons on macOS (see the module's documentation).
-pub fn listen_for_toast_buttons(
-    _on_click: impl Fn(CallKey, ToastAction) + Send + 'static,
-) -> std::io::Result<Option<Registry>> {
-    Ok(None)
 }
 
 // ---- The tray -----------------------------------------------------------------------------

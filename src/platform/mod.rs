@@ -28,6 +28,9 @@ compile_error!("calltray runs on Linux, macOS and Windows");
 #[cfg(unix)]
 mod unix;
 
+#[cfg(not(target_os = "linux"))]
+mod plain_toasts;
+
 #[cfg(target_os = "linux")]
 mod linux;
 #[cfg(target_os = "linux")]

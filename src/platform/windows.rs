@@ -8,9 +8,6 @@
 //! thread of its own. Toasts are not changed in place either (notify-rust gives them no
 //! tag to replace them by): each new state of a call is a new toast.
 
-use crate::actions::Registry;
-use crate::tracker::CallKey;
-use crate::view::ToastAction;
 use notify_rust::Notification;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -27,33 +24,13 @@ pub fn identify_toast(n: &mut Notification) {
 
 // ---- Toasts once shown --------------------------------------------------------------------
 
-/// Nothing to keep: a shown toast cannot be changed or withdrawn.
-#[derive(Debug)]
-pub struct ShownToast(());
-
-pub const TOAST_BUTTONS: bool = false;
+pub use super::plain_toasts::{
+    ShownToast, TOAST_BUTTONS, close_toast, listen_for_toast_buttons, toast_id, update_toast,
+};
 
 pub fn show_toast(n: &Notification) -> notify_rust::error::Result<ShownToast> {
     n.show()?;
     Ok(ShownToast(()))
-}
-
-/// Never in place: the caller shows the new state as a new toast.
-pub fn update_toast(_shown: &mut ShownToast, _fill: impl FnOnce(&mut Notification)) -> bool {
-    false
-}
-
-pub fn close_toast(_shown: ShownToast) {}
-
-pub fn toast_id(_shown: &ShownToast) -> Option<u32> {
-    None
-}
-
-/// No toast buttons on Windows (see the module's documentation).
-pub fn listen_for_toast_buttons(
-    _on_click: impl Fn(CallKey, ToastAction) + Send + 'static,
-) -> std::io::Result<Option<Registry>> {
-    Ok(None)
 }
 
 // ---- The tray -----------------------------------------------------------------------------
