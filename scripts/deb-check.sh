@@ -104,6 +104,12 @@ calltray autostart enable
 dex --autostart --environment GNOME --dry-run 2>&1 | grep -qw calltray || fail "a login would not start calltray after autostart enable"
 
 echo "Removing the package"
+DEBIAN_FRONTEND=noninteractive $sudo apt-get remove -y -qq calltray >/dev/null
+[ ! -e /usr/bin/calltray ] || fail "apt remove left /usr/bin/calltray"
+# dpkg keeps a removed package's files in /etc until a purge, and the user's own entry stays
+# in their home: TryExec makes a login skip both once the program is gone.
+dex --autostart --environment GNOME --dry-run 2>&1 | grep -qw calltray \
+  && fail "after apt remove, a login would still try to start calltray"
 DEBIAN_FRONTEND=noninteractive $sudo apt-get purge -y -qq calltray >/dev/null
 for f in /usr/bin/calltray /etc/xdg/autostart/io.github.calltray.Calltray.desktop \
          /usr/share/applications/io.github.calltray.Calltray.desktop /usr/share/man/man1/calltray.1.gz; do

@@ -13,46 +13,55 @@
 
 use std::path::Path;
 
-/// One argument of a desktop entry's `Exec` key, quoted as the Desktop Entry Specification
-/// asks: inside double quotes, `"`, `` ` ``, `$` and `\` are escaped with `\`, and `%` is
-/// doubled (it would otherwise start a field code).
-pub fn exec_arg(arg: &str) -> String {
+/// One argument of a desktop entry's `Exec` key, as the Desktop Entry Specification asks:
+/// first quoted (inside double quotes, `"`, `` ` ``, `$` and `\` take a `\`; `%` is doubled,
+/// or it would start a field code), then escaped as every string value is (each `\` doubled),
+/// so `$` is written `\\$` and `\` four times. `None` for a control character, which no
+/// escape carries through both rules.
+pub fn exec_arg(arg: &str) -> Option<String> {
     let mut out = String::with_capacity(arg.len() + 2);
     out.push('"');
     for c in arg.chars() {
         match c {
-            '"' | '`' | '$' | '\\' => {
-                out.push('\\');
+            c if c.is_control() => return None,
+            '"' | '`' | '$' => {
+                out.push_str("\\\\");
                 out.push(c);
             }
+            '\\' => out.push_str("\\\\\\\\"),
             '%' => out.push_str("%%"),
             c => out.push(c),
         }
     }
     out.push('"');
-    out
+    Some(out)
 }
 
 /// The desktop entry that starts `program` (with `--config config` when one was named) at
-/// login.
-pub fn desktop_entry(program: &Path, config: Option<&Path>) -> String {
-    let mut exec = exec_arg(&program.to_string_lossy());
+/// login; `None` when a path cannot be written in one (bytes that are not UTF-8, which
+/// would come back as another path, or a control character). `TryExec` lets the session
+/// skip the entry once the program is gone (the package removed).
+pub fn desktop_entry(program: &Path, config: Option<&Path>) -> Option<String> {
+    let program = program.to_str()?;
+    let mut exec = exec_arg(program)?;
     if let Some(config) = config {
         exec.push_str(" --config ");
-        exec.push_str(&exec_arg(&config.to_string_lossy()));
+        exec.push_str(&exec_arg(config.to_str()?)?);
     }
-    format!(
+    let try_exec = program.replace('\\', "\\\\");
+    Some(format!(
         "[Desktop Entry]\n\
          Type=Application\n\
          Name=calltray\n\
          Comment=Desk notifications for your Ubity phone calls\n\
          Comment[fr]=Vos appels Ubity sur votre bureau\n\
+         TryExec={try_exec}\n\
          Exec={exec}\n\
          Icon=calltray\n\
          Terminal=false\n\
          NoDisplay=true\n\
          X-GNOME-Autostart-enabled=true\n"
-    )
+    ))
 }
 
 /// Text inside an XML element: `&`, `<` and `>` escaped.
@@ -167,11 +176,18 @@ pub fn xdg_login(user_entry: Option<&str>, system_entry: bool) -> XdgLogin {
     }
 }
 
-/// Whether a desktop entry says `Hidden=true` (the spec's "deleted").
+/// Whether a desktop entry turns itself off: `Hidden=true` (the spec's "deleted"), or
+/// `X-GNOME-Autostart-enabled=false`, which the "Startup Applications" of GNOME, MATE and
+/// Cinnamon write when the user unticks an entry.
 fn hides(text: &str) -> bool {
     text.lines()
         .filter_map(|l| l.split_once('='))
-        .any(|(k, v)| k.trim() == "Hidden" && v.trim() == "true")
+        .any(|(k, v)| {
+            matches!(
+                (k.trim(), v.trim()),
+                ("Hidden", "true") | ("X-GNOME-Autostart-enabled", "false")
+            )
+        })
 }
 
 /// The user's entry that turns off the package's entry for this user alone: the XDG way to
@@ -200,7 +216,7 @@ mod tests {
 
     #[test]
     fn a_hidden_user_entry_turns_off_the_packages_entry() {
-        let own = desktop_entry(Path::new("/usr/bin/calltray"), None);
+        let own = desktop_entry(Path::new("/usr/bin/calltray"), None).unwrap();
         let hidden = hiding_entry();
         assert_eq!(xdg_login(None, false), XdgLogin::Off);
         assert_eq!(xdg_login(None, true), XdgLogin::System);
@@ -216,15 +232,86 @@ mod tests {
             xdg_login(Some("[Desktop Entry]\nHidden=false\n"), true),
             XdgLogin::User
         );
+        let unticked = own.replace("Autostart-enabled=true", "Autostart-enabled=false");
+        assert_eq!(xdg_login(Some(&unticked), true), XdgLogin::Hidden);
+        assert_eq!(xdg_login(Some(&unticked), false), XdgLogin::Off);
     }
 
     #[test]
     fn exec_arguments_are_quoted_as_the_spec_asks() {
-        assert_eq!(exec_arg("/usr/bin/calltray"), "\"/usr/bin/calltray\"");
         assert_eq!(
-            exec_arg("/home/a b/my \"calls\" $HOME\\100%.toml"),
-            "\"/home/a b/my \\\"calls\\\" \\$HOME\\\\100%%.toml\""
+            exec_arg("/usr/bin/calltray").unwrap(),
+            "\"/usr/bin/calltray\""
         );
+        assert_eq!(
+            exec_arg("/home/a b/my \"calls\" $HOME\\100%.toml").unwrap(),
+            r#""/home/a b/my \\"calls\\" \\$HOME\\\\100%%.toml""#
+        );
+        assert_eq!(exec_arg("/home/a/new\nline.toml"), None);
+        assert_eq!(exec_arg("/home/a/tab\t.toml"), None);
+    }
+
+    /// Reads an `Exec` value back as a launcher does, by the spec's two rules in order: the
+    /// string escapes (`\\` is `\`), then the quoting (`\` before `"`, `` ` ``, `$`, `\`), and
+    /// `%%` for `%`.
+    fn argv(exec: &str) -> Vec<String> {
+        let mut unescaped = String::new();
+        let mut chars = exec.chars();
+        while let Some(c) = chars.next() {
+            match (c, c == '\\') {
+                (_, true) => unescaped.push(
+                    chars
+                        .next()
+                        .map_or('\\', |n| if n == '\\' { '\\' } else { n }),
+                ),
+                (c, false) => unescaped.push(c),
+            }
+        }
+        let (mut args, mut arg, mut quoted) = (Vec::new(), String::new(), false);
+        let mut chars = unescaped.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => quoted = !quoted,
+                '\\' if quoted => arg.push(chars.next().unwrap()),
+                '%' => arg.push(chars.next().unwrap()),
+                ' ' if !quoted => args.push(std::mem::take(&mut arg)),
+                c => arg.push(c),
+            }
+        }
+        args.push(arg);
+        args
+    }
+
+    #[test]
+    fn every_path_comes_back_whole_from_the_entry() {
+        for config in [
+            "/home/a/c.toml",
+            "/home/a b/R&D 'desk' #2; 100%.toml",
+            "/home/a/$HOME \"quoted\" `ls` back\\slash\\\\two.toml",
+        ] {
+            let e = desktop_entry(
+                Path::new("/opt/call tray/calltray"),
+                Some(Path::new(config)),
+            )
+            .unwrap();
+            let exec = e.lines().find_map(|l| l.strip_prefix("Exec=")).unwrap();
+            assert_eq!(
+                argv(exec),
+                ["/opt/call tray/calltray", "--config", config],
+                "{exec}"
+            );
+        }
+    }
+
+    #[test]
+    fn paths_no_entry_can_carry_are_refused() {
+        assert!(desktop_entry(Path::new("/opt/calltray"), Some(Path::new("/a/b\nc"))).is_none());
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let latin1 = Path::new(std::ffi::OsStr::from_bytes(b"/home/a/bur\xe9au.toml"));
+            assert!(desktop_entry(Path::new("/opt/calltray"), Some(latin1)).is_none());
+        }
     }
 
     #[test]
@@ -232,12 +319,14 @@ mod tests {
         let e = desktop_entry(
             Path::new("/opt/calltray"),
             Some(Path::new("/home/a/c.toml")),
-        );
+        )
+        .unwrap();
         assert!(
             e.contains("\nExec=\"/opt/calltray\" --config \"/home/a/c.toml\"\n"),
             "{e}"
         );
-        let e = desktop_entry(Path::new("/opt/calltray"), None);
+        assert!(e.contains("\nTryExec=/opt/calltray\n"), "{e}");
+        let e = desktop_entry(Path::new("/opt/calltray"), None).unwrap();
         assert!(e.contains("\nExec=\"/opt/calltray\"\n"), "{e}");
     }
 

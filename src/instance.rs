@@ -41,6 +41,13 @@ impl Instance {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(Refused::Unavailable)?;
         }
+        // A link in its place would have calltray write its address into whatever it names.
+        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(Refused::Unavailable(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("{} is a link, not calltray's lock file", path.display()),
+            )));
+        }
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -94,6 +101,21 @@ pub fn lock_path() -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_in_place_of_the_lock_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("precious.txt");
+        std::fs::write(&target, "keep me").unwrap();
+        let lock = dir.path().join("calltray.lock");
+        std::os::unix::fs::symlink(&target, &lock).unwrap();
+        assert!(matches!(
+            Instance::acquire_with(&lock, false),
+            Err(Refused::Unavailable(_))
+        ));
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
+    }
 
     #[test]
     fn a_second_holder_is_told_where_the_first_listens() {

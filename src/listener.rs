@@ -224,10 +224,12 @@ pub enum ListenError {
         "cannot listen on {address}: that address does not belong to this computer; use 127.0.0.1 or 0.0.0.0 in [listen] address"
     )]
     NotLocal { address: SocketAddr },
-    #[error("cannot listen on {address}: {source}")]
+    /// `cause` is in the message and not a `source`, so that a report of the whole chain
+    /// does not say it twice.
+    #[error("cannot listen on {address}: {cause}")]
     Other {
         address: SocketAddr,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
@@ -249,7 +251,10 @@ fn bind(address: SocketAddr) -> Result<TcpListener, ListenError> {
         std::io::ErrorKind::AddrInUse => ListenError::InUse { address },
         std::io::ErrorKind::PermissionDenied => ListenError::Denied { address },
         std::io::ErrorKind::AddrNotAvailable => ListenError::NotLocal { address },
-        _ => ListenError::Other { address, source },
+        _ => ListenError::Other {
+            address,
+            cause: source,
+        },
     })
 }
 
@@ -322,7 +327,7 @@ pub fn start(
 ) -> Result<Listener, ListenError> {
     let address = config.listen.address;
     let public = bind(address)?;
-    let other = |source: std::io::Error| ListenError::Other { address, source };
+    let other = |cause: std::io::Error| ListenError::Other { address, cause };
     let bound = public.local_addr().map_err(other)?;
     let home = crate::platform::internal_home().map_err(other)?;
     let shared = Arc::new(Shared {
@@ -388,9 +393,9 @@ impl Listener {
         }
         if !same {
             let public = bind(wanted)?;
-            let other = |source| ListenError::Other {
+            let other = |cause| ListenError::Other {
                 address: wanted,
-                source,
+                cause,
             };
             let bound = public.local_addr().map_err(other)?;
             let for_guard = public.try_clone().map_err(other)?;

@@ -194,6 +194,91 @@ fn main() -> ExitCode {
     }
 }
 
+/// The command line as the completions and the manual page describe it: in English, and, as
+/// the running command, with no `help` subcommand ([`localized_cli`] has none; `--help` is it).
+fn plain_cli() -> clap::Command {
+    fn plain(cmd: clap::Command) -> clap::Command {
+        let names: Vec<String> = cmd
+            .get_subcommands()
+            .map(|s| s.get_name().to_string())
+            .collect();
+        names
+            .iter()
+            .fold(cmd.disable_help_subcommand(true), |cmd, name| {
+                cmd.mut_subcommand(name.as_str(), plain)
+            })
+    }
+    plain(Cli::command())
+}
+
+/// One manual page for the whole command: clap_mangen's sections for `calltray` itself, then
+/// each command with its synopsis and options under COMMANDS (clap_mangen would point at a
+/// page per command, which would be eight more files to ship and keep), then the files and
+/// the environment calltray reads.
+fn manual_page() -> std::io::Result<Vec<u8>> {
+    fn commands(cmd: &clap::Command, path: &str, out: &mut Vec<u8>) -> std::io::Result<()> {
+        for sub in cmd.get_subcommands() {
+            let path = format!("{path} {}", sub.get_name());
+            if sub.has_subcommands() {
+                commands(sub, &path, out)?;
+                continue;
+            }
+            out.extend_from_slice(format!(".SS \"{path}\"\n").as_bytes());
+            let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+            // Our own words are plain sentences; only a leading dot or quote means roff.
+            out.extend_from_slice(format!("\\&{}\n.PP\n", about.replace('\\', "\\e")).as_bytes());
+            let man = clap_mangen::Man::new(sub.clone().bin_name(&path));
+            let mut part = Vec::new();
+            man.render_synopsis_section(&mut part)?;
+            man.render_options_section(&mut part)?;
+            // Their own headings would each start a section: the command's heading says it.
+            for line in String::from_utf8_lossy(&part).lines() {
+                if !line.starts_with(".SH ") {
+                    out.extend_from_slice(line.as_bytes());
+                    out.push(b'\n');
+                }
+            }
+        }
+        Ok(())
+    }
+    let mut cmd = plain_cli();
+    cmd.build();
+    let man = clap_mangen::Man::new(cmd.clone());
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    man.render_options_section(&mut page)?;
+    page.extend_from_slice(b".SH COMMANDS\n");
+    commands(&cmd, "calltray", &mut page)?;
+    page.extend_from_slice(
+        concat!(
+            ".SH FILES\n",
+            ".TP\n~/.config/calltray/config.toml\n",
+            "The configuration, written with comments on first run (\\fBcalltray paths\\fR shows where).\n",
+            ".TP\n~/.local/share/calltray/\n",
+            "The call history (history.sqlite3) and Ubity's extension names (extension\\-names.json).\n",
+            ".TP\n~/.local/state/calltray/calltray.log\n",
+            "The log, rotated at 1 MiB, three older files kept.\n",
+            ".TP\n~/.config/autostart/io.github.calltray.Calltray.desktop\n",
+            "Written by \\fBcalltray autostart\\fR; the package's own is in /etc/xdg/autostart/.\n",
+            ".SH ENVIRONMENT\n",
+            ".TP\nRUST_LOG\n",
+            "How much to log (error, warn, info, debug, trace); wins over the config's log_level.\n",
+            ".TP\nLANG\n",
+            "A French locale (fr_CA.UTF\\-8) gives French when the config says language = \"auto\".\n",
+            ".TP\nXDG_CONFIG_HOME, XDG_DATA_HOME, XDG_STATE_HOME, XDG_RUNTIME_DIR\n",
+            "Where the files above and the one\\-instance lock live.\n",
+            ".SH SEE ALSO\n",
+            "The README, in /usr/share/doc/calltray/README.md.\n",
+        )
+        .as_bytes(),
+    );
+    man.render_version_section(&mut page)?;
+    Ok(page)
+}
+
 /// The command line with its help in `lang`: every description comes from the Fluent files
 /// (`cli-<command>-<argument>`), and the headings clap writes are replaced by translated ones.
 fn localized_cli(lang: Language) -> clap::Command {
@@ -288,8 +373,12 @@ fn init_logging(agent: bool, config_level: Option<String>) {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     let level = config_level.unwrap_or_else(|| "info".to_string());
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    // An empty RUST_LOG (exported but never set) would silence everything: it counts as unset.
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .and_then(|v| tracing_subscriber::EnvFilter::try_new(v).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(level));
     let stderr = tracing_subscriber::fmt::layer()
         .with_target(false)
         .with_ansi(std::io::stderr().is_terminal())
@@ -403,15 +492,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Completions { shell }) => {
             let mut script = Vec::new();
-            clap_complete::generate(*shell, &mut Cli::command(), "calltray", &mut script);
+            clap_complete::generate(*shell, &mut plain_cli(), "calltray", &mut script);
             out!("{}", String::from_utf8_lossy(&script));
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Man) => {
-            let mut page = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut page)
-                .context("cannot write the manual page")?;
+            let page = manual_page().context("cannot write the manual page")?;
             out!("{}", String::from_utf8_lossy(&page));
             Ok(ExitCode::SUCCESS)
         }
@@ -599,7 +685,7 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
     let config = Arc::new(load(path)?);
     language::set_current(config.language);
     // One calltray per user: a second start points at the first and leaves it be.
-    let mut instance =
+    let instance =
         match calltray::instance::lock_path().map(|p| calltray::instance::Instance::acquire(&p)) {
             Some(Ok(instance)) => Some(instance),
             Some(Err(calltray::instance::Refused::Running(address))) => {
@@ -645,11 +731,16 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
     let listener = Arc::new(listener::start(Arc::clone(&config), tx.clone(), recorder)?);
     let listening = listener.address();
     tracing::info!("Listening on http://{listening}");
-    if let Some(instance) = instance.as_mut()
-        && let Err(e) = instance.set_address(listening)
-    {
-        tracing::debug!("cannot note the address in the instance lock: {e}");
-    }
+    // Held until the process ends; the config watcher notes a new address in it.
+    let instance = Arc::new(std::sync::Mutex::new(instance));
+    let lock = Arc::clone(&instance);
+    let note_address = move |address| {
+        let mut held = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(Err(e)) = held.as_mut().map(|i| i.set_address(address)) {
+            tracing::debug!("cannot note the address in the instance lock: {e}");
+        }
+    };
+    note_address(listening);
     let shown_prefix = if config.listen.secret.is_some() {
         "/<secret>"
     } else {
@@ -710,6 +801,7 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
         Arc::clone(&config),
         Arc::clone(&listener),
         tx.clone(),
+        note_address,
     )
     .map_err(|e| {
         tracing::warn!("config edits will need a restart: cannot watch the config folder: {e}")

@@ -51,12 +51,14 @@ fn folder_of(path: &Path) -> PathBuf {
 }
 
 /// Starts watching `path`'s folder, and the folders of the contacts files it names; `running`
-/// is the config the agent started with. The watcher stops when the returned value is dropped.
+/// is the config the agent started with; `moved` hears each new address the listener takes.
+/// The watcher stops when the returned value is dropped.
 pub fn spawn(
     path: PathBuf,
     running: Arc<Config>,
     listener: Arc<Listener>,
     agent: SyncSender<AgentMsg>,
+    moved: impl Fn(std::net::SocketAddr) + Send + 'static,
 ) -> notify::Result<Arc<Mutex<RecommendedWatcher>>> {
     let (tx, rx) = channel::<Change>();
     // A config kept elsewhere and linked here (a dotfiles folder) is edited where it lives:
@@ -120,6 +122,7 @@ pub fn spawn(
         contacts,
         watcher: Arc::clone(&watcher),
         folders: Vec::new(),
+        moved: Box::new(moved),
     };
     state.watch_contacts();
     std::thread::Builder::new()
@@ -168,6 +171,8 @@ struct Watched {
     watcher: Arc<Mutex<RecommendedWatcher>>,
     /// Folders watched for contacts files.
     folders: Vec<PathBuf>,
+    /// Told each new address (the one-instance lock keeps it for a second start to report).
+    moved: Box<dyn Fn(std::net::SocketAddr) + Send>,
 }
 
 impl Watched {
@@ -225,7 +230,7 @@ impl Watched {
             Ok(config) => {
                 self.rejected = false;
                 let config = Arc::new(config);
-                let outcome = apply(&config, listener, agent);
+                let outcome = apply(&config, listener, agent, &self.moved);
                 self.address_pending = matches!(outcome, Outcome::PartlyApplied(_));
                 if self.address_pending {
                     // Saving the same file again (once the port is free) tries again.
@@ -250,7 +255,12 @@ impl Watched {
 }
 
 /// Applies a config that passed its checks to the listener and the core loop.
-fn apply(config: &Arc<Config>, listener: &Listener, agent: &SyncSender<AgentMsg>) -> Outcome {
+fn apply(
+    config: &Arc<Config>,
+    listener: &Listener,
+    agent: &SyncSender<AgentMsg>,
+    moved: &dyn Fn(std::net::SocketAddr),
+) -> Outcome {
     let before = listener.address();
     let rebind = listener.reconfigure(Arc::clone(config));
     let names = crate::names::load(config, crate::paths::extension_names().as_deref());
@@ -261,6 +271,7 @@ fn apply(config: &Arc<Config>, listener: &Listener, agent: &SyncSender<AgentMsg>
     match rebind {
         Ok(address) => {
             if address != before {
+                moved(address);
                 let _ = agent.send(AgentMsg::Listener(ListenerNote::Up(address)));
             }
             Outcome::Applied(tr!(

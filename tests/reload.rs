@@ -512,7 +512,7 @@ fn a_save_by_renaming_a_new_file_over_the_config_is_applied() {
 
 #[test]
 fn a_new_address_is_listened_on_and_the_old_one_closed() {
-    let (_session, notes, mut agent) = start();
+    let (session, notes, mut agent) = start();
     let old = address(&agent);
     assert_healthy(&old);
 
@@ -528,6 +528,19 @@ fn a_new_address_is_listened_on_and_the_old_one_closed() {
     agent.base = format!("http://{new}");
     assert_accepted(&agent, "MOVED102", "102");
     wait_incoming_toast(&notes, &agent, "102");
+
+    // A second start is told the new address, not the one calltray started on.
+    let second = session
+        .command(env!("CARGO_BIN_EXE_calltray"))
+        .args(["--headless", "--config"])
+        .arg(&agent.config_path)
+        .output()
+        .expect("a second start");
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        second.status.success() && said.contains(&format!("(listening on http://{new})")),
+        "{said}"
+    );
 
     // An edit that keeps the address keeps the socket.
     let outcome = edit(&agent, &notes, &text.replace("\"102\"", "\"103\""));

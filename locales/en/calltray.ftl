@@ -309,8 +309,8 @@ contacts-not-a-file = not a regular file
 
 ## One instance
 
-already-running-at = calltray is already running (listening on { $address }); its icon is in the tray. Quit it there first to start another.
-already-running = calltray is already running; its icon is in the tray. Quit it there first to start another.
+already-running-at = calltray is already running (listening on { $address }). Quit it first (from its tray icon, or stop its process) to start another.
+already-running = calltray is already running. Quit it first (from its tray icon, or stop its process) to start another.
 config-log-level = `{ $value }` is not a log level; write "error", "warn", "info", "debug" or "trace"
 
 ## calltray autostart

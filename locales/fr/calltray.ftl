@@ -305,8 +305,8 @@ contacts-not-a-file = pas un fichier ordinaire
 
 ## One instance
 
-already-running-at = calltray est déjà lancé (à l’écoute sur { $address }); son icône est dans la zone de notification. Quittez-le d’abord pour en lancer un autre.
-already-running = calltray est déjà lancé; son icône est dans la zone de notification. Quittez-le d’abord pour en lancer un autre.
+already-running-at = calltray est déjà lancé (à l’écoute sur { $address }). Quittez-le d’abord (depuis son icône dans la zone de notification, ou en arrêtant son processus) pour en lancer un autre.
+already-running = calltray est déjà lancé. Quittez-le d’abord (depuis son icône dans la zone de notification, ou en arrêtant son processus) pour en lancer un autre.
 config-log-level = `{ $value }` n’est pas un niveau de journal; écrivez "error", "warn", "info", "debug" ou "trace"
 
 ## calltray autostart

@@ -198,7 +198,12 @@ pub fn autostart_location() -> Option<String> {
 
 pub fn enable_autostart(program: &Path, config: Option<&Path>) -> std::io::Result<()> {
     let path = autostart_entry().ok_or_else(no_home)?;
-    let text = crate::autostart::desktop_entry(program, config);
+    let text = crate::autostart::desktop_entry(program, config).ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "a path with a line break, or with bytes that are not UTF-8, cannot be written in a login entry",
+        )
+    })?;
     crate::paths::replace_file(&path, text.as_bytes())
 }
 

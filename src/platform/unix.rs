@@ -33,7 +33,12 @@ pub fn internal_home() -> std::io::Result<InternalHome> {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempts < 5 => {
                 attempts += 1;
             }
-            Err(e) => return Err(e),
+            Err(e) => {
+                return Err(std::io::Error::new(
+                    e.kind(),
+                    format!("cannot make a private folder in {}: {e}", base.display()),
+                ));
+            }
         }
     }
 }
