@@ -421,7 +421,7 @@ fn early_config_text() -> Option<String> {
 fn config_path(cli: &Cli) -> anyhow::Result<PathBuf> {
     match &cli.config {
         Some(p) => Ok(std::path::absolute(p).unwrap_or_else(|_| p.clone())),
-        None => paths::default_config().context("cannot find your home folder; pass --config PATH"),
+        None => paths::default_config().with_context(|| tr!(language::current(), "err-no-home")),
     }
 }
 
@@ -497,28 +497,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Man) => {
-            let page = manual_page().context("cannot write the manual page")?;
+            let page = manual_page().with_context(|| tr!(language::current(), "err-man-page"))?;
             out!("{}", String::from_utf8_lossy(&page));
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Autostart(what)) => {
             use calltray::platform;
             let shown = platform::autostart_location()
-                .context("cannot find your config folder for the autostart entry")?;
+                .with_context(|| tr!(language::current(), "err-autostart-folder"))?;
             match what {
                 AutostartCommand::Enable => {
                     let program = std::env::current_exe()
-                        .context("cannot tell where this calltray is installed")?;
+                        .with_context(|| tr!(language::current(), "err-program-path"))?;
                     platform::enable_autostart(
                         &program,
                         cli.config.as_ref().map(|_| path.as_path()),
                     )
-                    .with_context(|| format!("cannot write {shown}"))?;
+                    .with_context(|| tr!(language::current(), "err-write", path = &shown))?;
                     outln!("{}", tr!(lang, "autostart-enabled", path = &shown));
                 }
                 AutostartCommand::Disable => {
                     let done = platform::disable_autostart()
-                        .with_context(|| format!("cannot change {shown}"))?;
+                        .with_context(|| tr!(language::current(), "err-change", path = &shown))?;
                     outln!(
                         "{}",
                         match done {
@@ -618,7 +618,7 @@ fn print_history(
     lang: Language,
 ) -> anyhow::Result<()> {
     use chrono::TimeZone;
-    let path = paths::history().context("cannot find your home folder for the call history")?;
+    let path = paths::history().with_context(|| tr!(language::current(), "err-history-home"))?;
     if !path.exists() {
         outln!(
             "{}",
@@ -714,7 +714,7 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
     }
 
     let history_path =
-        paths::history().context("cannot find your home folder for the call history")?;
+        paths::history().with_context(|| tr!(language::current(), "err-history-home"))?;
     let history = history::History::open(&history_path)?;
     let seen_at = history.seen_at().map_err(history::HistoryError::from)?;
     let replay = agent::Replay {
@@ -724,8 +724,8 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
             .unseen_missed(seen_at, chrono::Utc::now())
             .map_err(history::HistoryError::from)?,
     };
-    let (recorder, history) =
-        history::spawn(history, config.history).context("cannot start the call history thread")?;
+    let (recorder, history) = history::spawn(history, config.history)
+        .with_context(|| tr!(language::current(), "err-thread-history"))?;
 
     let (tx, rx) = std::sync::mpsc::sync_channel::<AgentMsg>(agent::QUEUE_DEPTH);
     let listener = Arc::new(listener::start(Arc::clone(&config), tx.clone(), recorder)?);
@@ -760,7 +760,8 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
     .map_err(|e| tracing::warn!("toast buttons will not work: {e}"))
     .ok()
     .flatten();
-    let toasts = notifier::spawn(buttons).context("cannot start the notifier thread")?;
+    let toasts = notifier::spawn(buttons)
+        .with_context(|| tr!(language::current(), "err-thread-notifier"))?;
     let extension_cache = paths::extension_names();
     // Calls are announced from the start with Ubity's cached names; the contacts files, which
     // may be large, are read on a thread of their own and handed over when done.
@@ -811,7 +812,7 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
     ctrlc::set_handler(move || {
         let _ = on_signal.send(AgentMsg::Quit);
     })
-    .context("cannot set up the termination signal handler")?;
+    .with_context(|| tr!(language::current(), "err-signals"))?;
 
     if no_tray.is_some() {
         let outputs = Outputs {
@@ -845,7 +846,7 @@ fn run_agent(path: &std::path::Path, headless: bool) -> anyhow::Result<ExitCode>
             core_listener.close();
             exit_tray();
         })
-        .context("cannot start the agent thread")?;
+        .with_context(|| tr!(language::current(), "err-thread-agent"))?;
     tray.run(tx, path.to_path_buf())
 }
 

@@ -1201,6 +1201,33 @@ fn autostart_disable_hides_the_packages_entry_for_this_user() {
     );
 }
 
+/// A command that fails says so in the user's language, then the system's reason: here a
+/// file is where the autostart folder should be.
+#[test]
+fn a_failing_command_says_why_in_french() {
+    let session = Session::start();
+    let folder = session.config_home().join("autostart");
+    std::fs::create_dir_all(session.config_home()).expect("the config folder");
+    std::fs::write(&folder, b"in the way").expect("a file where the folder goes");
+    let mut cmd = session.command(env!("CARGO_BIN_EXE_calltray"));
+    cmd.args(["autostart", "enable"]).env("LANG", "fr_CA.UTF-8");
+    let mut process = session.spawn("autostart-fr", cmd);
+    let status = process
+        .wait_exit(DEFAULT_TIMEOUT)
+        .expect("autostart finishes");
+    assert_eq!(status.code(), Some(1), "{}", process.stderr());
+    let said = process.stderr();
+    assert!(
+        said.starts_with("calltray : impossible d’écrire ")
+            && said.contains("io.github.calltray.Calltray.desktop"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("panicked") && !said.contains("Error {"),
+        "{said}"
+    );
+}
+
 /// Completion scripts and the manual page come from the command line's own definition: every
 /// command is in them, and the bash script is valid bash.
 #[test]

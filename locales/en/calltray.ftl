@@ -328,3 +328,16 @@ cli-autostart-status = Say whether calltray starts at login
 cli-completions = Print a shell completion script (for packages, or `source <(calltray completions bash)`)
 cli-completions-shell = bash, zsh, fish, elvish or powershell
 cli-man = Print calltray's manual page (roff), as packages install it
+
+## Errors of the commands (the system's own reason follows them, as the system gives it)
+err-no-home = cannot find your home folder; pass --config PATH
+err-man-page = cannot write the manual page
+err-autostart-folder = cannot find your config folder for the autostart entry
+err-program-path = cannot tell where this calltray is installed
+err-write = cannot write { $path }
+err-change = cannot change { $path }
+err-history-home = cannot find your home folder for the call history
+err-thread-history = cannot start the call history thread
+err-thread-notifier = cannot start the notifier thread
+err-thread-agent = cannot start the agent thread
+err-signals = cannot set up the termination signal handler

@@ -324,3 +324,16 @@ cli-autostart-status = Dit si calltray démarre à l’ouverture de session
 cli-completions = Affiche un script de complétion pour le shell (pour les paquets, ou `source <(calltray completions bash)`)
 cli-completions-shell = bash, zsh, fish, elvish ou powershell
 cli-man = Affiche la page de manuel de calltray (roff), telle que les paquets l’installent
+
+## Erreurs des commandes (la raison donnée par le système suit, telle qu’il la donne)
+err-no-home = dossier personnel introuvable; indiquez --config CHEMIN
+err-man-page = impossible d’écrire la page de manuel
+err-autostart-folder = dossier de configuration introuvable pour l’entrée de démarrage automatique
+err-program-path = impossible de savoir où ce calltray est installé
+err-write = impossible d’écrire { $path }
+err-change = impossible de modifier { $path }
+err-history-home = dossier personnel introuvable pour l’historique des appels
+err-thread-history = impossible de démarrer le fil de l’historique des appels
+err-thread-notifier = impossible de démarrer le fil des notifications
+err-thread-agent = impossible de démarrer le fil de l’agent
+err-signals = impossible de mettre en place la gestion des signaux d’arrêt
