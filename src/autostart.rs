@@ -39,10 +39,11 @@ pub fn exec_arg(arg: &str) -> Option<String> {
 
 /// The desktop entry that starts `program` (with `--config config` when one was named) at
 /// login; `None` when a path cannot be written in one (bytes that are not UTF-8, which
-/// would come back as another path, or a control character). `TryExec` lets the session
+/// would come back as another path, a control character, or a `%` in the program's path,
+/// which GLib looks for before it reads `%%` back as `%`). `TryExec` lets the session
 /// skip the entry once the program is gone (the package removed).
 pub fn desktop_entry(program: &Path, config: Option<&Path>) -> Option<String> {
-    let program = program.to_str()?;
+    let program = program.to_str().filter(|p| !p.contains('%'))?;
     let mut exec = exec_arg(program)?;
     if let Some(config) = config {
         exec.push_str(" --config ");
@@ -176,16 +177,18 @@ pub fn xdg_login(user_entry: Option<&str>, system_entry: bool) -> XdgLogin {
     }
 }
 
-/// Whether a desktop entry turns itself off: `Hidden=true` (the spec's "deleted"), or
-/// `X-GNOME-Autostart-enabled=false`, which the "Startup Applications" of GNOME, MATE and
-/// Cinnamon write when the user unticks an entry.
-fn hides(text: &str) -> bool {
+/// Whether a desktop entry turns itself off: `Hidden=true` (the spec's "deleted"), or the
+/// key that GNOME's (and Cinnamon's) or MATE's "Startup Applications" set to `false` when the
+/// user unticks an entry.
+pub fn hides(text: &str) -> bool {
     text.lines()
         .filter_map(|l| l.split_once('='))
         .any(|(k, v)| {
             matches!(
                 (k.trim(), v.trim()),
-                ("Hidden", "true") | ("X-GNOME-Autostart-enabled", "false")
+                ("Hidden", "true")
+                    | ("X-GNOME-Autostart-enabled", "false")
+                    | ("X-MATE-Autostart-enabled", "false")
             )
         })
 }
@@ -235,6 +238,8 @@ mod tests {
         let unticked = own.replace("Autostart-enabled=true", "Autostart-enabled=false");
         assert_eq!(xdg_login(Some(&unticked), true), XdgLogin::Hidden);
         assert_eq!(xdg_login(Some(&unticked), false), XdgLogin::Off);
+        let mate = format!("{own}X-MATE-Autostart-enabled=false\n");
+        assert_eq!(xdg_login(Some(&mate), true), XdgLogin::Hidden);
     }
 
     #[test]
@@ -306,6 +311,7 @@ mod tests {
     #[test]
     fn paths_no_entry_can_carry_are_refused() {
         assert!(desktop_entry(Path::new("/opt/calltray"), Some(Path::new("/a/b\nc"))).is_none());
+        assert!(desktop_entry(Path::new("/opt/100%/calltray"), None).is_none());
         #[cfg(unix)]
         {
             use std::os::unix::ffi::OsStrExt;

@@ -34,6 +34,25 @@ fn write_out(text: &str) {
     }
 }
 
+/// Standard output that a closed pipe does not stop: what cannot be written is dropped.
+struct OutputMayClose<W>(W);
+
+impl<W: std::io::Write> std::io::Write for OutputMayClose<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(buf.len()),
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.0.flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other,
+        }
+    }
+}
+
 macro_rules! out {
     ($($arg:tt)*) => { write_out(&format!($($arg)*)) };
 }
@@ -373,12 +392,19 @@ fn init_logging(agent: bool, config_level: Option<String>) {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     let level = config_level.unwrap_or_else(|| "info".to_string());
-    // An empty RUST_LOG (exported but never set) would silence everything: it counts as unset.
-    let filter = std::env::var("RUST_LOG")
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .and_then(|v| tracing_subscriber::EnvFilter::try_new(v).ok())
-        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(level));
+    // A RUST_LOG that is no filter (empty, or a word such as "warning") would silence every
+    // line: the config's level applies instead, and the user is told.
+    let from_env = std::env::var("RUST_LOG").ok().and_then(|v| {
+        let filter = calltray::logfile::rust_log_filter(&v)
+            .and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok());
+        if filter.is_none() && !v.trim().is_empty() {
+            eprintln!(
+                "calltray: RUST_LOG={v:?} is not a log level (error, warn, info, debug, trace); using {level:?}"
+            );
+        }
+        filter
+    });
+    let filter = from_env.unwrap_or_else(|| tracing_subscriber::EnvFilter::new(&level));
     let stderr = tracing_subscriber::fmt::layer()
         .with_target(false)
         .with_ansi(std::io::stderr().is_terminal())
@@ -595,7 +621,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 missed: args.missed,
                 post: args.post,
             };
-            simulate::run(&config, &plan, &mut std::io::stdout())?;
+            // A reader that went away (`| head -1`) must not leave the made-up call ringing:
+            // the rest of its callbacks are sent, their lines dropped.
+            simulate::run(&config, &plan, &mut OutputMayClose(std::io::stdout()))?;
             Ok(ExitCode::SUCCESS)
         }
         None => run_agent(&path, cli.headless),

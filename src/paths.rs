@@ -51,6 +51,10 @@ pub fn replace_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()>
     }
     let mut fresh = path.as_os_str().to_os_string();
     fresh.push(".new");
-    std::fs::write(&fresh, bytes)?;
-    std::fs::rename(&fresh, path)
+    let replaced = std::fs::write(&fresh, bytes).and_then(|()| std::fs::rename(&fresh, path));
+    if replaced.is_err() {
+        // Nothing half-done is left beside the file (a folder in its place, a full disk).
+        let _ = std::fs::remove_file(&fresh);
+    }
+    replaced
 }

@@ -1199,6 +1199,21 @@ fn autostart_disable_hides_the_packages_entry_for_this_user() {
         !own.contains("Hidden=true") && own.contains("\nExec="),
         "{own}"
     );
+
+    // The package's entry turned off where it lives (by an administrator) starts nothing.
+    let package = std::fs::read_to_string(&system).expect("the package's entry");
+    std::fs::write(
+        &system,
+        format!("{package}X-GNOME-Autostart-enabled=false\n"),
+    )
+    .expect("turning the package's entry off");
+    std::fs::remove_file(&user).expect("removing the user's entry");
+    let status = autostart("status-admin-off", "status");
+    assert!(
+        status.stdout.contains("does not start when you log in"),
+        "{}",
+        status.show()
+    );
 }
 
 /// A command that fails says so in the user's language, then the system's reason: here a

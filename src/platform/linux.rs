@@ -201,7 +201,7 @@ pub fn enable_autostart(program: &Path, config: Option<&Path>) -> std::io::Resul
     let text = crate::autostart::desktop_entry(program, config).ok_or_else(|| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
-            "a path with a line break, or with bytes that are not UTF-8, cannot be written in a login entry",
+            "a path with a control character or bytes that are not UTF-8, or a program path with a '%', cannot be written in a login entry",
         )
     })?;
     crate::paths::replace_file(&path, text.as_bytes())
@@ -225,11 +225,21 @@ fn system_entry() -> Option<PathBuf> {
 /// How the session will treat calltray at login, and the two entries it looked at.
 fn login() -> Option<(crate::autostart::XdgLogin, PathBuf, Option<PathBuf>)> {
     let user = autostart_entry()?;
-    let text = crate::config::read_capped(&user).ok();
-    let text = text.as_deref().map(String::from_utf8_lossy);
+    let read = |path: &Path| {
+        crate::config::read_capped(path)
+            .ok()
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+    };
+    let text = read(&user);
+    // The first system entry found is the one the session reads; it may be turned off
+    // itself (by an administrator), or unreadable to this user.
     let system = system_entry();
-    let state = crate::autostart::xdg_login(text.as_deref(), system.is_some());
-    Some((state, user, system))
+    let system_starts = system
+        .as_deref()
+        .and_then(read)
+        .is_some_and(|t| !crate::autostart::hides(&t));
+    let state = crate::autostart::xdg_login(text.as_deref(), system_starts);
+    Some((state, user, system.filter(|_| system_starts)))
 }
 
 pub fn disable_autostart() -> std::io::Result<super::Disabled> {
