@@ -11,6 +11,8 @@
 //! national form and every other number in international form.
 
 use rlibphonenumber::{NumberLengthType, PHONE_NUMBER_UTIL, PhoneNumberFormat, Region};
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// The longest run of digits still treated as an internal extension rather than a phone number.
 const MAX_EXTENSION_DIGITS: usize = 6;
@@ -77,8 +79,35 @@ pub enum Party {
     Text(String),
 }
 
+/// Numbers each thread keeps read: the tray's recent calls show the same few numbers at
+/// every rebuild (each second during a call), and libphonenumber's regular expressions
+/// cost some 10 µs a number; past this many, the memo starts again empty.
+const MEMO_CAPACITY: usize = 256;
+
+thread_local! {
+    static MEMO: RefCell<HashMap<(String, Region), Party>> = RefCell::new(HashMap::new());
+}
+
 /// Reads `raw` with `home` as the region of numbers written without a country code.
+/// Remembers the answer ([`read_uncached`] does the work), so the same party read again
+/// costs a lookup.
 pub fn read(raw: &str, home: Region) -> Party {
+    let key = (raw.to_string(), home);
+    if let Some(party) = MEMO.with_borrow(|memo| memo.get(&key).cloned()) {
+        return party;
+    }
+    let party = read_uncached(raw, home);
+    MEMO.with_borrow_mut(|memo| {
+        if memo.len() >= MEMO_CAPACITY {
+            memo.clear();
+        }
+        memo.insert(key, party.clone());
+    });
+    party
+}
+
+/// What [`read`] answers, worked out afresh each time.
+pub fn read_uncached(raw: &str, home: Region) -> Party {
     let trimmed = raw.trim();
     let normal = normalize(trimmed);
     if normal.is_empty() {
