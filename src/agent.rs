@@ -97,7 +97,7 @@ pub fn run(
     }
     tracker.restore_unseen(replay.seen_at, replay.unseen_missed);
     let mut listener = ListenerNote::Up(listening);
-    let mut gate = ToastGate::default();
+    let mut gate = ToastGate::new(config.notify.max_new_toasts);
     let mut pops = crm::pop_ration();
     let tz = view::local();
     let mut last_view: Option<TrayView> = None;
@@ -153,6 +153,7 @@ pub fn run(
             },
             Ok(AgentMsg::Reload(new, new_names)) => {
                 tracker.set_ring_timeout(new.ring_timeout);
+                gate.set_max_new(new.notify.max_new_toasts);
                 if let Some(refresher) = &out.extension_names
                     && new.ubity != config.ubity
                 {

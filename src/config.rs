@@ -129,7 +129,7 @@ impl Listen {
     }
 }
 
-/// Which moments of a call raise a toast.
+/// Which moments of a call raise a toast, and how many new calls may have one of their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NotifyPrefs {
@@ -140,6 +140,9 @@ pub struct NotifyPrefs {
     pub outgoing_ringing: bool,
     pub outgoing_answered: bool,
     pub outgoing_ended: bool,
+    /// New calls that get a toast of their own in any [`crate::flood::WINDOW`]; the others
+    /// are summed up in one toast.
+    pub max_new_toasts: usize,
 }
 
 impl Default for NotifyPrefs {
@@ -152,9 +155,14 @@ impl Default for NotifyPrefs {
             outgoing_ringing: false,
             outgoing_answered: false,
             outgoing_ended: true,
+            max_new_toasts: crate::flood::MAX_NEW_TOASTS,
         }
     }
 }
+
+/// The range of `[notify] max_new_toasts`: at least one toast, and few enough that a flood
+/// still ends in a summary rather than thousands of toasts.
+pub const MAX_NEW_TOASTS_RANGE: std::ops::RangeInclusive<usize> = 1..=10_000;
 
 /// The file as written, before the values are checked.
 #[derive(Deserialize)]
@@ -431,6 +439,18 @@ impl Config {
                     lang,
                     "config-keep-calls-range",
                     value = raw.history.keep_calls.to_string()
+                ),
+            ));
+        }
+
+        if !MAX_NEW_TOASTS_RANGE.contains(&raw.notify.max_new_toasts) {
+            return Err(locate(
+                Some("notify.max_new_toasts"),
+                None,
+                tr!(
+                    lang,
+                    "config-max-new-toasts-range",
+                    value = raw.notify.max_new_toasts.to_string()
                 ),
             ));
         }
@@ -948,6 +968,19 @@ mod tests {
         assert_eq!(c.listen.secret, None);
         assert_eq!(c.listen.initiated_path, "/init");
         assert_eq!(c.notify, NotifyPrefs::default());
+        assert_eq!(c.notify.max_new_toasts, crate::flood::MAX_NEW_TOASTS);
+    }
+
+    #[test]
+    fn the_flood_limit_is_a_notify_key() {
+        let c = parse("extensions = [\"100\"]\n[notify]\nmax_new_toasts = 10000\n").unwrap();
+        assert_eq!(c.notify.max_new_toasts, 10_000);
+        assert!(
+            c.notify.incoming_ringing,
+            "the other switches keep their defaults"
+        );
+        let c = parse("extensions = [\"100\"]\n[notify]\nmax_new_toasts = 1\n").unwrap();
+        assert_eq!(c.notify.max_new_toasts, 1);
     }
 
     #[test]
@@ -1040,6 +1073,24 @@ mod tests {
                 3,
                 "notify.missed",
                 "invalid type",
+            ),
+            (
+                "extensions = [\"100\"]\n[notify]\nmissed = true\nmax_new_toasts = 0\n",
+                4,
+                "notify.max_new_toasts",
+                "0 is out of range; give a number of calls from 1 to 10000",
+            ),
+            (
+                "extensions = [\"100\"]\n[notify]\nmax_new_toasts = 10001\n",
+                3,
+                "notify.max_new_toasts",
+                "10001 is out of range",
+            ),
+            (
+                "extensions = [\"100\"]\n[notify]\nmax_new_toasts = -3\n",
+                3,
+                "notify.max_new_toasts",
+                "invalid value: the number `-3`, expected a whole number",
             ),
             (
                 "extensions = [\"1<b>\"]\n",
@@ -1197,6 +1248,12 @@ mod tests {
                 4,
                 "history.keep_calls",
                 "0 est hors limites; indiquez de 1 à 10\u{a0}000\u{a0}000 appels",
+            ),
+            (
+                "language = \"fr\"\nextensions = [\"100\"]\n[notify]\nmax_new_toasts = 0\n",
+                4,
+                "notify.max_new_toasts",
+                "0 est hors limites; indiquez de 1 à 10\u{a0}000 appels",
             ),
             (
                 "language = \"fr\"\nextensions = [\"100\"]\n[listen]\naddress = \"0.0.0.0:8765\"\n",

@@ -2,8 +2,9 @@
 //!
 //! Every event is still tracked and every call recorded; only the toasts are limited. A
 //! call already on screen is always updated (that adds nothing to the screen), but at most
-//! [`MAX_NEW_TOASTS`] new calls get a toast of their own per [`WINDOW`]; the others are
-//! counted and told in one summary toast, "12 more calls", once the window has room again.
+//! `[notify] max_new_toasts` new calls ([`MAX_NEW_TOASTS`] unless the config says otherwise)
+//! get a toast of their own per [`WINDOW`]; the others are counted and told in one summary
+//! toast, "12 more calls", once the window has room again.
 //! Pure logic: the time is passed in.
 
 use crate::event::Direction;
@@ -14,7 +15,8 @@ use crate::view::{Toast, ToastContent, markup_escape};
 use chrono::TimeDelta;
 use std::collections::{HashSet, VecDeque};
 
-/// New calls that may raise their own toast within one [`WINDOW`].
+/// New calls that may raise their own toast within one [`WINDOW`], unless the config's
+/// `[notify] max_new_toasts` says otherwise.
 pub const MAX_NEW_TOASTS: usize = 5;
 /// The span over which new toasts are counted.
 pub const WINDOW: TimeDelta = TimeDelta::seconds(5);
@@ -52,6 +54,11 @@ impl Ration {
         true
     }
 
+    /// Changes how many may go through per window; those already admitted still count.
+    pub fn set_max(&mut self, max: usize) {
+        self.max = max;
+    }
+
     /// When the oldest admission leaves the window; `None` when there is none.
     pub fn next_room(&self) -> Option<Time> {
         self.times.front().map(|t| *t + self.window)
@@ -73,16 +80,26 @@ pub struct ToastGate {
 
 impl Default for ToastGate {
     fn default() -> Self {
+        ToastGate::new(MAX_NEW_TOASTS)
+    }
+}
+
+impl ToastGate {
+    /// A gate letting `max_new` new calls per [`WINDOW`] have a toast of their own.
+    pub fn new(max_new: usize) -> ToastGate {
         ToastGate {
-            admitted: Ration::new(MAX_NEW_TOASTS, WINDOW),
+            admitted: Ration::new(max_new, WINDOW),
             shown: HashSet::new(),
             held: HashSet::new(),
             untold: 0,
         }
     }
-}
 
-impl ToastGate {
+    /// Applies a new `max_new_toasts` (a config reload); the current window keeps its count.
+    pub fn set_max_new(&mut self, max_new: usize) {
+        self.admitted.set_max(max_new);
+    }
+
     /// The toasts to show now for `toast`: itself, or nothing when it is held back.
     pub fn admit(&mut self, toast: Toast, now: Time) -> Option<Toast> {
         let known = self.shown.contains(&toast.key);
@@ -225,6 +242,20 @@ mod tests {
             .tick(t(0) + WINDOW, Language::English)
             .expect("a summary");
         assert_eq!(summary.content.unwrap().summary, "1 more call");
+    }
+
+    #[test]
+    fn the_limit_follows_the_config() {
+        let mut gate = ToastGate::new(20);
+        let shown = (0..30)
+            .filter(|i| gate.admit(toast(&format!("C{i}"), false), t(*i)).is_some())
+            .count();
+        assert_eq!(shown, 20);
+        // A reload lowers it: the 20 already shown fill the window.
+        gate.set_max_new(2);
+        assert!(gate.admit(toast("LATE", false), t(40)).is_none());
+        gate.set_max_new(100);
+        assert!(gate.admit(toast("RAISED", false), t(41)).is_some());
     }
 
     #[test]

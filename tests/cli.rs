@@ -197,6 +197,12 @@ fn check_names_the_file_line_and_key_of_a_mistake() {
             "missed",
         ),
         (
+            "flood-limit.toml",
+            "extensions = [\"100\"]\n[notify]\nmissed = true\nmax_new_toasts = 0\n",
+            4,
+            "max_new_toasts",
+        ),
+        (
             "short-secret.toml",
             "extensions = [\"100\"]\n[listen]\nsecret = \"short\"\n",
             3,

@@ -424,6 +424,13 @@ fn every_kind_of_mistake_is_named_and_changes_nothing() {
             Some("notify.incoming_rining"),
             "unknown field",
         ),
+        // A value out of range in a table.
+        (
+            config(ext, "", "") + "\n[notify]\nmax_new_toasts = 0\n",
+            "max_new_toasts",
+            Some("notify.max_new_toasts"),
+            "1 to 10000",
+        ),
         // The wrong type.
         (
             config("\"102\"", "", ""),
@@ -635,6 +642,41 @@ fn notify_switches_and_the_ring_timeout_apply_live() {
     assert!(
         about_calls[0].body.contains("(514) 555-1212"),
         "{about_calls:#?}"
+    );
+}
+
+/// With the default limit, 5 of 8 calls in a row would get a toast of their own and the
+/// other 3 would wait for a summary; raised to 8, each of the 8 gets its own.
+#[test]
+fn the_flood_limit_applies_live() {
+    let (_session, notes, agent) = start();
+    let text = config(r#"["100"]"#, "", "") + "\n[notify]\nmax_new_toasts = 8\n";
+    edit(&agent, &notes, &text).assert(APPLIED, &["extension 100."]);
+
+    for i in 0..8 {
+        assert_accepted(&agent, &format!("FLOOD{i}"), "100");
+    }
+    let incoming = |calls: &[Notification]| {
+        calls
+            .iter()
+            .filter(|n| n.summary == "Incoming call")
+            .count()
+    };
+    let calls = notes
+        .wait_for(|calls| incoming(calls) >= 8, DEFAULT_TIMEOUT)
+        .unwrap_or_else(|e| {
+            panic!(
+                "8 calls should each have had a toast: {e}\n{}",
+                agent.process.logs()
+            )
+        });
+    let summaries: Vec<_> = call_toasts(&calls)
+        .into_iter()
+        .filter(|n| n.summary.contains("more call"))
+        .collect();
+    assert!(
+        summaries.is_empty(),
+        "nothing was held back: {summaries:#?}"
     );
 }
 

@@ -174,6 +174,7 @@ config-extensions-none = list at least one of your extensions, such as ["100"]
 config-ring-timeout-range = { $value } is out of range; give seconds from 5 to 3600
 config-keep-days-range = { $value } is out of range; give days from 1 to 3650
 config-keep-calls-range = { $value } is out of range; give a number of calls from 1 to 10000000
+config-max-new-toasts-range = { $value } is out of range; give a number of calls from 1 to 10000 (new calls that get their own toast in any 5 seconds)
 config-api-key-characters = the API key has spaces or characters that are not plain ASCII; paste it again
 config-api-url = give an http:// or https:// address, such as "https://api.ubity.com"
 config-listen-address = `{ $value }` is not an IP address and port; write for example "127.0.0.1:8765" or "0.0.0.0:8765"

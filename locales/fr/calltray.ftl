@@ -176,6 +176,7 @@ config-extensions-none = inscrivez au moins un de vos postes, par exemple ["100"
 config-ring-timeout-range = { $value } est hors limites; indiquez de 5 à 3600 secondes
 config-keep-days-range = { $value } est hors limites; indiquez de 1 à 3650 jours
 config-keep-calls-range = { $value } est hors limites; indiquez de 1 à 10 000 000 appels
+config-max-new-toasts-range = { $value } est hors limites; indiquez de 1 à 10 000 appels (les nouveaux appels qui ont leur propre notification en 5 secondes)
 config-api-key-characters = la clé d’API contient des espaces ou des caractères hors ASCII; collez-la de nouveau
 config-api-url = indiquez une adresse http:// ou https://, par exemple "https://api.ubity.com"
 config-listen-address = `{ $value }` n’est pas une adresse IP suivie d’un port; écrivez par exemple "127.0.0.1:8765" ou "0.0.0.0:8765"
