@@ -90,6 +90,9 @@ pub struct Done {
     response: Vec<u8>,
 }
 
+/// Answers a whole request in the guard itself, or `None` to forward it to tiny_http.
+pub type Shortcut = Box<dyn Fn(&[u8]) -> Option<Vec<u8>> + Send>;
+
 /// A handle on a running guard loop.
 pub struct GuardHandle {
     control: Sender<Control>,
@@ -119,6 +122,11 @@ pub struct Guard {
     next_token: usize,
     next_serial: u64,
     accept_paused_until: Option<Instant>,
+    shortcut: Option<Shortcut>,
+    /// Connections answered by the shortcut, to move along on the next pass of the loop
+    /// rather than at once: a client that always has its next request in already would
+    /// otherwise take the guard deeper into `drive` with each one.
+    answered_early: Vec<usize>,
 }
 
 enum State {
@@ -177,12 +185,22 @@ impl Guard {
             next_token: 2,
             next_serial: 0,
             accept_paused_until: None,
+            shortcut: None,
+            answered_early: Vec::new(),
         };
         let handle = GuardHandle {
             control: control_tx,
             waker,
         };
         Ok((guard, handle))
+    }
+
+    /// Lets `shortcut` answer requests before they are forwarded: the drop path of a
+    /// company-wide feed (calls of other extensions) costs four thread hand-offs through the
+    /// forwarders and tiny_http, and half the throughput, for an answer that needs neither.
+    pub fn with_shortcut(mut self, shortcut: Shortcut) -> Guard {
+        self.shortcut = Some(shortcut);
+        self
     }
 
     /// Serves until told to stop; an error from `poll` itself ends it (the supervisor restarts it).
@@ -198,6 +216,9 @@ impl Guard {
             if let Some(until) = self.accept_paused_until {
                 let wait = until.saturating_duration_since(now);
                 timeout = Some(timeout.map_or(wait, |t: Duration| t.min(wait)));
+            }
+            if !self.answered_early.is_empty() {
+                timeout = Some(Duration::ZERO);
             }
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() == ErrorKind::Interrupted {
@@ -216,6 +237,9 @@ impl Guard {
                     }
                     Token(t) => self.drive(t),
                 }
+            }
+            for token in std::mem::take(&mut self.answered_early) {
+                self.drive(token);
             }
             let now = Instant::now();
             if self.accept_paused_until.is_some_and(|until| now >= until) {
@@ -394,6 +418,14 @@ impl Guard {
                 let Some(conn) = self.conns.get_mut(&token) else {
                     return;
                 };
+                if let Some(mut response) = self.shortcut.as_ref().and_then(|answer| answer(&whole))
+                {
+                    let keep = conn.keep_alive;
+                    framing::announce_connection(&mut response, keep, conn.http10);
+                    conn.answer(response, keep);
+                    self.answered_early.push(token);
+                    return;
+                }
                 self.next_serial += 1;
                 conn.serial = self.next_serial;
                 conn.state = State::Waiting;

@@ -2,7 +2,8 @@
 //!
 //! One callback's path through the code, in order:
 //! - [`guard`] accepts the connection and holds it, without a thread, until [`framing`] says a
-//!   whole request within limits is in; then it passes it on to tiny_http.
+//!   whole request within limits is in; then it passes it on to tiny_http (a GET for another
+//!   extension, the bulk of a company-wide feed, it answers itself, by [`listener`]'s rules).
 //! - [`listener`] receives the HTTP request (tiny_http), decodes it with [`params`], turns it
 //!   into a [`event::CallEvent`], keeps it only if [`config::Config::is_mine`], answers at
 //!   once and hands the event over a channel.

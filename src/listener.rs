@@ -502,6 +502,10 @@ fn start_guard(
         Arc::clone(&shared.guard),
         crate::guard::connection_cap(),
     )?;
+    let judged = Arc::clone(shared);
+    let guard = guard.with_shortcut(Box::new(move |request: &[u8]| {
+        answer_ignored_early(request, &judged)
+    }));
     let faults = faults.clone();
     spawn("http-guard", move || {
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| guard.run()));
@@ -611,14 +615,9 @@ fn answer(mut request: Request, shared: &Shared, key: Option<&str>) {
         Ok(Verdict::Ignore(event)) => {
             shared.note_callback();
             tracing::debug!(%event, "ignored: not one of this agent's extensions");
-            let (mine, _) = event.sides();
-            let who = match event.direction {
-                crate::event::Direction::Incoming => "callee",
-                crate::event::Direction::Outgoing => "caller",
-            };
             (
                 200,
-                format!("ignored: {who} {mine} is not one of this agent's extensions\n"),
+                format!("{}\n", ignored_text(&event)),
                 "text/plain; charset=utf-8",
             )
         }
@@ -668,6 +667,64 @@ fn answer(mut request: Request, shared: &Shared, key: Option<&str>) {
         }
     };
     respond(request, status, text, content_type, allow);
+}
+
+/// The answer to an event for another extension, without its line end.
+fn ignored_text(event: &CallEvent) -> String {
+    let (mine, _) = event.sides();
+    let who = match event.direction {
+        crate::event::Direction::Incoming => "callee",
+        crate::event::Direction::Outgoing => "caller",
+    };
+    format!("ignored: {who} {mine} is not one of this agent's extensions")
+}
+
+/// The guard's shortcut ([`Guard::with_shortcut`]): a GET for another extension, from an
+/// allowed client, is answered where it was framed, by the same rules as [`answer`]. Anything
+/// else (events to record, refusals to count, bodies, the health page) goes to tiny_http.
+fn answer_ignored_early(request: &[u8], shared: &Shared) -> Option<Vec<u8>> {
+    let mut headers = [httparse::EMPTY_HEADER; 80];
+    let mut parsed = httparse::Request::new(&mut headers);
+    if !matches!(parsed.parse(request), Ok(httparse::Status::Complete(_)))
+        || parsed.method != Some("GET")
+    {
+        return None;
+    }
+    let url = parsed.path?;
+    let header = |name: &str| -> Vec<String> {
+        parsed
+            .headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| String::from_utf8_lossy(h.value).trim().to_string())
+            .collect()
+    };
+    // The framer adds the TCP peer and drops any copy a client sent.
+    let peer = header(PEER_HEADER).first()?.parse::<IpAddr>().ok()?;
+    let config = shared.config();
+    let listen = &config.listen;
+    if !allowed(
+        client_address(peer, header, &listen.trusted_proxies),
+        &listen.allow_from,
+    ) {
+        return None;
+    }
+    let parts = RequestParts {
+        method: "GET",
+        url,
+        content_type: None,
+        body: &[],
+    };
+    let Ok(Verdict::Ignore(event)) = judge(&parts, &config) else {
+        return None;
+    };
+    shared.note_callback();
+    tracing::debug!(%event, "ignored: not one of this agent's extensions");
+    Some(crate::framing::plain_response(
+        200,
+        &ignored_text(&event),
+        false,
+    ))
 }
 
 fn respond(
