@@ -625,18 +625,19 @@ fn answer(mut request: Request, shared: &Shared, key: Option<&str>) {
             shared.note_callback();
             let line = format!("accepted: {event}\n");
             let at = Utc::now();
-            // On disk before the 200: an acknowledged event survives a crash.
-            if !shared.history.record(event.clone(), at) {
-                return respond(
-                    request,
+            // The agent gets the event first, so the toast does not wait for the disk; the 200
+            // waits until the event is on disk, so an acknowledged event survives a crash. If
+            // the write fails the answer is 503: Ubity sends the event again, and the tracker
+            // counts the repeat once.
+            match shared.agent.try_send(AgentMsg::Event(event.clone(), at)) {
+                Ok(()) if shared.history.record(event, at) => {
+                    (200, line, "text/plain; charset=utf-8")
+                }
+                Ok(()) => (
                     503,
                     "busy: could not save the event, retry shortly\n".into(),
                     "text/plain; charset=utf-8",
-                    None,
-                );
-            }
-            match shared.agent.try_send(AgentMsg::Event(event, at)) {
-                Ok(()) => (200, line, "text/plain; charset=utf-8"),
+                ),
                 Err(TrySendError::Full(_)) => {
                     let busy = shared.busy.fetch_add(1, Ordering::Relaxed) + 1;
                     // One line per thousand, so a flood cannot flood the log too.
