@@ -636,7 +636,10 @@ fn answer(mut request: Request, shared: &Shared, key: Option<&str>) {
                     None,
                 );
             }
-            match shared.agent.try_send(AgentMsg::Event(event, at)) {
+            match shared
+                .agent
+                .try_send(AgentMsg::Event(Box::new((event, at))))
+            {
                 Ok(()) => (200, line, "text/plain; charset=utf-8"),
                 Err(TrySendError::Full(_)) => {
                     let busy = shared.busy.fetch_add(1, Ordering::Relaxed) + 1;
