@@ -629,7 +629,10 @@ fn answer(mut request: Request, shared: &Shared, key: Option<&str>) {
             // waits until the event is on disk, so an acknowledged event survives a crash. If
             // the write fails the answer is 503: Ubity sends the event again, and the tracker
             // counts the repeat once.
-            match shared.agent.try_send(AgentMsg::Event(event.clone(), at)) {
+            match shared
+                .agent
+                .try_send(AgentMsg::Event(Box::new((event.clone(), at))))
+            {
                 Ok(()) if shared.history.record(event, at) => {
                     (200, line, "text/plain; charset=utf-8")
                 }

@@ -318,5 +318,5 @@ fn report(outcome: &Outcome, lang: Language, agent: &SyncSender<AgentMsg>) {
             )
         }
     };
-    let _ = agent.send(AgentMsg::Tell(toast));
+    let _ = agent.send(AgentMsg::Tell(Box::new(toast)));
 }
