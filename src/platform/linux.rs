@@ -5,7 +5,9 @@ use crate::actions::Registry;
 use crate::tracker::CallKey;
 use crate::view::ToastAction;
 use futures_lite::StreamExt;
-use notify_rust::{Hint, Notification, NotificationHandle};
+use notify_rust::{Hint, Notification};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -26,26 +28,158 @@ pub fn identify_toast(n: &mut Notification) {
 
 // ---- Toasts once shown --------------------------------------------------------------------
 
-pub type ShownToast = NotificationHandle;
+/// A toast the notification service shows: the id it gave it, and the toast as last sent.
+/// `Notify` replaces a toast whole, so an update sends it all again with its changes.
+#[derive(Debug)]
+pub struct ShownToast {
+    id: u32,
+    toast: Notification,
+}
 
 pub const TOAST_BUTTONS: bool = true;
 
 pub fn show_toast(n: &Notification) -> notify_rust::error::Result<ShownToast> {
-    n.show()
+    match notify(n, 0) {
+        Ok(id) => Ok(ShownToast {
+            id,
+            toast: n.clone(),
+        }),
+        Err(e) => Err(e.to_string().as_str().into()),
+    }
 }
 
-/// `replaces_id`: the service changes the toast where it is.
+/// `replaces_id`: the service changes the toast where it is. A service that restarted since
+/// does not know the old id and shows a new toast, under a new id.
 pub fn update_toast(shown: &mut ShownToast, fill: impl FnOnce(&mut Notification)) -> bool {
-    fill(shown);
-    shown.update().is_ok()
+    fill(&mut shown.toast);
+    match notify(&shown.toast, shown.id) {
+        Ok(id) => {
+            shown.id = id;
+            true
+        }
+        Err(e) => {
+            tracing::debug!("toast not updated: {e}");
+            false
+        }
+    }
 }
 
 pub fn close_toast(shown: ShownToast) {
-    shown.close();
+    if let Err(e) = on_toast_bus(async |bus| {
+        bus.call_method(
+            Some(SERVICE),
+            PATH,
+            Some(SERVICE),
+            "CloseNotification",
+            &shown.id,
+        )
+        .await
+        .map(drop)
+    }) {
+        tracing::debug!("toast {} not withdrawn: {e}", shown.id);
+    }
 }
 
 pub fn toast_id(shown: &ShownToast) -> Option<u32> {
-    Some(shown.id())
+    Some(shown.id)
+}
+
+/// How long the notification service may take to answer: a service that hangs must not hold
+/// the notifier thread (and every toast after this one) for longer.
+const SERVICE_TIMEOUT: Duration = Duration::from_secs(2);
+
+thread_local! {
+    /// The notifier thread's one connection to the session bus, opened at its first toast and
+    /// kept: a connection of its own for each toast (as `Notification::show` opens) costs a
+    /// connect, an authentication and a `Hello` before every toast, and a socket and its
+    /// reader for as long as the toast is followed. Only the notifier thread shows toasts.
+    static TOAST_BUS: RefCell<Option<zbus::Connection>> = const { RefCell::new(None) };
+}
+
+/// `Notify(app_name, replaces_id, app_icon, summary, body, actions, hints, expire_timeout)`:
+/// the id of the toast shown.
+fn notify(n: &Notification, replaces_id: u32) -> zbus::Result<u32> {
+    let hints = hints(n);
+    let timeout = i32::from(n.timeout);
+    on_toast_bus(async |bus| {
+        bus.call_method(
+            Some(SERVICE),
+            PATH,
+            Some(SERVICE),
+            "Notify",
+            &(
+                &n.appname,
+                replaces_id,
+                &n.icon,
+                &n.summary,
+                &n.body,
+                &n.actions,
+                &hints,
+                timeout,
+            ),
+        )
+        .await?
+        .body()
+        .deserialize()
+    })
+}
+
+/// The hints calltray sets, as the service reads them (`a{sv}`). calltray sets only the
+/// desktop entry ([`identify_toast`]); any other is left out, and said so in the debug log.
+fn hints(n: &Notification) -> HashMap<&'static str, zbus::Variant<'_>> {
+    let mut map = HashMap::new();
+    for hint in &n.hints {
+        match hint {
+            Hint::DesktopEntry(entry) => {
+                map.insert("desktop-entry", zbus::Variant::from(entry.as_str()));
+            }
+            other => tracing::debug!("toast hint not sent: {other:?}"),
+        }
+    }
+    map
+}
+
+/// Runs `call` on the toast connection, connecting first when there is none (the first toast,
+/// or the bus went away). When the connection turns out lost during the call (the session bus
+/// restarted), it connects once more and tries once more; an answer from the bus, such as "no
+/// notification service", or a timeout, is given up on at once.
+fn on_toast_bus<T>(call: impl AsyncFn(&zbus::Connection) -> zbus::Result<T>) -> zbus::Result<T> {
+    TOAST_BUS.with_borrow_mut(|kept| {
+        zbus::block_on(async {
+            let (bus, fresh) = match kept.take().filter(|bus| !bus.is_closed()) {
+                Some(bus) => (bus, false),
+                None => (connect().await?, true),
+            };
+            let result = call(&bus).await;
+            if let Err(e) = &result
+                && !fresh
+                && lost(&bus, e)
+            {
+                tracing::debug!("the toast connection is lost ({e}); connecting again");
+                drop(bus);
+                let bus = connect().await?;
+                let retried = call(&bus).await;
+                *kept = Some(bus);
+                return retried;
+            }
+            *kept = Some(bus);
+            result
+        })
+    })
+}
+
+async fn connect() -> zbus::Result<zbus::Connection> {
+    zbus::connection::Builder::session()
+        .method_timeout(SERVICE_TIMEOUT)
+        .build()
+        .await
+}
+
+/// Whether a call failed because the connection itself is gone, rather than with an answer
+/// from the other end or a timeout (connecting again would not help either).
+fn lost(bus: &zbus::Connection, e: &zbus::Error) -> bool {
+    bus.is_closed()
+        || matches!(e, zbus::Error::InputOutput(io) if io.kind() != std::io::ErrorKind::TimedOut)
 }
 
 /// After the session bus goes away, how long before connecting again.
@@ -295,4 +429,21 @@ pub fn open_file_limit() -> usize {
         })
         .and_then(|soft| soft.parse().ok())
         .unwrap_or(256)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_toast_names_its_desktop_entry_in_the_hints_the_service_reads() {
+        let mut n = Notification::new();
+        identify_toast(&mut n);
+        let sent = hints(&n);
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert_eq!(
+            sent.get("desktop-entry"),
+            Some(&zbus::Variant::from(crate::APP_ID))
+        );
+    }
 }
