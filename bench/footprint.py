@@ -584,7 +584,7 @@ class Agent:
         self.pid = self.proc.pid
         self.address = None
 
-    def wait_listening(self, timeout=30):
+    def wait_listening(self, timeout=60):
         deadline = time.monotonic() + timeout
         while self.address is None:
             self.log.seek(0)
@@ -593,7 +593,10 @@ class Agent:
                 self.address = m.group(1)
             elif self.proc.poll() is not None or time.monotonic() > deadline:
                 self.log.seek(0)
-                raise SystemExit(f"footprint: calltray did not start: {self.log.read()}")
+                how = (f"it ended with status {self.proc.returncode}"
+                       if self.proc.poll() is not None
+                       else f"still not listening after {timeout} s")
+                raise SystemExit(f"footprint: calltray did not start ({how}): {self.log.read()}")
             else:
                 time.sleep(0.001)
         return self.address
@@ -658,15 +661,11 @@ def rollup(pid):
 
 
 def cpu_ticks(pid):
-    total = 0
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-        except (FileNotFoundError, ProcessLookupError):
-            pass
-    return total
+    """utime + stime of the whole process, in clock ticks: /proc/PID/stat counts every
+    thread, those that have ended included."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
 
 
 def thread_names(pid):

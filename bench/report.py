@@ -142,8 +142,10 @@ def speed_section(speed):
         f"`{drop['wrk']}` for {drop['seconds']} s each, with keep-alive, sending CallInitiated for "
         "an extension that is not the user's, which calltray must answer (`200 ignored`) and "
         f"drop. The bare tiny_http server answers \"ok\" to everything with "
-        f"{drop['bare_tiny_http_workers']} request threads, as calltray has: the ceiling of this "
-        "stack.",
+        f"{drop['bare_tiny_http_workers']} request threads, as calltray's tiny_http has: the "
+        "ceiling of that stack. calltray's connection guard answers GETs for other extensions "
+        "itself, without tiny_http, so calltray can pass the ceiling. The Python script keeps "
+        "connections open too (HTTP/1.1).",
         "",
         table(["server", "requests/s", "non-2xx", "mean latency"], [
             (name, f"{drop[key]['requests_per_second']:,.0f}", drop[key]["non_2xx"],
@@ -152,14 +154,15 @@ def speed_section(speed):
                               ("Python http.server", "python")]
         ]),
         "",
-        f"calltray answers {drop['ratio_calltray_over_bare'] * 100:.0f}% of the ceiling; the "
+        f"calltray answers {drop['ratio_calltray_over_bare'] * 100:.1f}% of the ceiling; the "
         f"ceiling is {drop['ratio_bare_over_python']:.1f} times the hand-written script, and "
         f"calltray {drop['ratio_calltray_over_python']:.1f} times.",
         "",
         "## Start to ready",
         "",
         "From exec until `/health` answers 200, and with the tray until the tray item is "
-        "registered with the StatusNotifierWatcher on the bus, with an existing history.",
+        "registered with the StatusNotifierWatcher on the bus (a test watcher under Xvfb), "
+        "one start after another with the same data folder.",
         "",
         table(["", "starts", "median", "max"], [
             ("headless: exec → /health", ready["headless"]["exec_to_health"]["n"],
@@ -209,7 +212,8 @@ def footprint_section(fp):
         ]),
         "",
         "Targets: 0 CPU ticks over the idle time; under 8 MB resident headless, under 25 MB "
-        "with the tray.",
+        "with the tray. These are after one call; an agent that has taken a few thousand calls "
+        "holds more (see *Memory after calls have ended*), then stays flat.",
         "",
         "Where the resident memory is (the largest parts):",
         "",

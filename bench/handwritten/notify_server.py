@@ -22,6 +22,11 @@ TITLES = {
 
 
 class CallbackHandler(BaseHTTPRequestHandler):
+    # Keep connections open between requests (http.server speaks HTTP/1.0 unless told), and
+    # send small answers at once rather than after Nagle's delay; both are documented
+    # attributes of the standard library's handler.
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     extensions = set()
 
     def do_GET(self):
