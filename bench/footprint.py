@@ -577,7 +577,9 @@ class Agent:
     """One calltray run: exec, then the address it logs once it listens."""
 
     def __init__(self, binary, config, env, headless):
-        self.log = tempfile.TemporaryFile(mode="w+")
+        # Append mode: calltray shares this file offset, and reading from the start must not
+        # make its next line overwrite the first ones.
+        self.log = tempfile.TemporaryFile(mode="a+")
         argv = [binary, "--config", config] + (["--headless"] if headless else [])
         self.started = time.perf_counter()
         self.proc = spawn(argv, env=env, stderr=self.log)
@@ -596,6 +598,11 @@ class Agent:
                 how = (f"it ended with status {self.proc.returncode}"
                        if self.proc.poll() is not None
                        else f"still not listening after {timeout} s")
+                if self.proc.poll() is None and shutil.which("gdb"):
+                    # Where it waits, for whoever reads this failure.
+                    subprocess.run(["gdb", "-p", str(self.proc.pid), "-batch", "-ex",
+                                    "thread apply all bt 12"], stdout=sys.stderr,
+                                   stderr=subprocess.DEVNULL, timeout=60, check=False)
                 raise SystemExit(f"footprint: calltray did not start ({how}): {self.log.read()}")
             else:
                 time.sleep(0.001)

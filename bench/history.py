@@ -20,7 +20,9 @@ import urllib.request
 
 def start_to_health(binary, config, env):
     """Seconds from exec until /health answers 200."""
-    log = tempfile.TemporaryFile(mode="w+")
+    # Append mode: calltray shares this file offset, and reading from the start must not
+    # make its next line overwrite the first ones.
+    log = tempfile.TemporaryFile(mode="a+")
     start = time.perf_counter()
     agent = subprocess.Popen([binary, "--config", config, "--headless"], stderr=log, env=env)
     try:
