@@ -582,6 +582,7 @@ class Agent:
         self.log = tempfile.TemporaryFile(mode="a+")
         argv = [binary, "--config", config] + (["--headless"] if headless else [])
         self.started = time.perf_counter()
+        self.env = env
         self.proc = spawn(argv, env=env, stderr=self.log)
         self.pid = self.proc.pid
         self.address = None
@@ -591,6 +592,17 @@ class Agent:
         while self.address is None:
             self.log.seek(0)
             m = re.search(r"Listening on (http://[\d.:]+)", self.log.read())
+            if m is None:
+                # The instance lock holds the address too; seen: a start whose log lacked the
+                # "Listening on" line (not yet explained).
+                try:
+                    with open(os.path.join(self.env["XDG_RUNTIME_DIR"], "calltray",
+                                           "calltray.lock")) as f:
+                        m = re.search(r"(\d+\.\d+\.\d+\.\d+:\d+)", f.read())
+                    if m:
+                        m = re.match(r"(.*)", "http://" + m.group(1))
+                except (OSError, KeyError):
+                    pass
             if m:
                 self.address = m.group(1)
             elif self.proc.poll() is not None or time.monotonic() > deadline:
