@@ -573,16 +573,21 @@ def write_config(path):
                 "[history]\nkeep_days = 3650\nkeep_calls = 10000000\n")
 
 
+def logged(log):
+    """What calltray has written to `log` so far. Read with pread, which leaves the file
+    offset alone: calltray writes through the same offset, so a seek to the start here
+    would make its next line overwrite the first ones (a lost "Listening on" line)."""
+    fd = log.fileno()
+    return os.pread(fd, os.fstat(fd).st_size, 0).decode("utf-8", "replace")
+
+
 class Agent:
     """One calltray run: exec, then the address it logs once it listens."""
 
     def __init__(self, binary, config, env, headless):
-        # Append mode: calltray shares this file offset, and reading from the start must not
-        # make its next line overwrite the first ones.
-        self.log = tempfile.TemporaryFile(mode="a+")
+        self.log = tempfile.TemporaryFile()
         argv = [binary, "--config", config] + (["--headless"] if headless else [])
         self.started = time.perf_counter()
-        self.env = env
         self.proc = spawn(argv, env=env, stderr=self.log)
         self.pid = self.proc.pid
         self.address = None
@@ -590,23 +595,10 @@ class Agent:
     def wait_listening(self, timeout=60):
         deadline = time.monotonic() + timeout
         while self.address is None:
-            self.log.seek(0)
-            m = re.search(r"Listening on (http://[\d.:]+)", self.log.read())
-            if m is None:
-                # The instance lock holds the address too; seen: a start whose log lacked the
-                # "Listening on" line (not yet explained).
-                try:
-                    with open(os.path.join(self.env["XDG_RUNTIME_DIR"], "calltray",
-                                           "calltray.lock")) as f:
-                        m = re.search(r"(\d+\.\d+\.\d+\.\d+:\d+)", f.read())
-                    if m:
-                        m = re.match(r"(.*)", "http://" + m.group(1))
-                except (OSError, KeyError):
-                    pass
+            m = re.search(r"Listening on (http://[\d.:]+)", logged(self.log))
             if m:
                 self.address = m.group(1)
             elif self.proc.poll() is not None or time.monotonic() > deadline:
-                self.log.seek(0)
                 how = (f"it ended with status {self.proc.returncode}"
                        if self.proc.poll() is not None
                        else f"still not listening after {timeout} s")
@@ -615,7 +607,7 @@ class Agent:
                     subprocess.run(["gdb", "-p", str(self.proc.pid), "-batch", "-ex",
                                     "thread apply all bt 12"], stdout=sys.stderr,
                                    stderr=subprocess.DEVNULL, timeout=60, check=False)
-                raise SystemExit(f"footprint: calltray did not start ({how}): {self.log.read()}")
+                raise SystemExit(f"footprint: calltray did not start ({how}): {logged(self.log)}")
             else:
                 time.sleep(0.001)
         return self.address

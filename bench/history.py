@@ -18,23 +18,27 @@ import time
 import urllib.request
 
 
+def logged(log):
+    """What calltray has written to `log` so far. Read with pread, which leaves the file
+    offset alone: calltray writes through the same offset, so a seek to the start here
+    would make its next line overwrite the first ones (a lost "Listening on" line)."""
+    fd = log.fileno()
+    return os.pread(fd, os.fstat(fd).st_size, 0).decode("utf-8", "replace")
+
+
 def start_to_health(binary, config, env):
     """Seconds from exec until /health answers 200."""
-    # Append mode: calltray shares this file offset, and reading from the start must not
-    # make its next line overwrite the first ones.
-    log = tempfile.TemporaryFile(mode="a+")
+    log = tempfile.TemporaryFile()
     start = time.perf_counter()
     agent = subprocess.Popen([binary, "--config", config, "--headless"], stderr=log, env=env)
     try:
         address = None
         while address is None:
-            log.seek(0)
-            m = re.search(r"Listening on (http://[\d.:]+)", log.read())
+            m = re.search(r"Listening on (http://[\d.:]+)", logged(log))
             if m:
                 address = m.group(1)
             elif agent.poll() is not None:
-                log.seek(0)
-                raise SystemExit(f"calltray stopped: {log.read()}")
+                raise SystemExit(f"calltray stopped: {logged(log)}")
             else:
                 time.sleep(0.001)
         while True:
