@@ -531,8 +531,9 @@ impl Writer {
 }
 
 /// Starts the thread that owns the history: it commits the listener's events in groups,
-/// saves the calls the tracker reports, and prunes by the retention once an hour (in small
-/// batches, between the listener's commits). It sleeps while there is nothing to do.
+/// saves the calls the tracker reports, and prunes by the retention a minute after start,
+/// then once an hour (in small batches, between the listener's commits). It sleeps while
+/// there is nothing to do.
 pub fn spawn(mut history: History, keep: Retention) -> std::io::Result<(Recorder, Writer)> {
     let (queue, inbox) = std::sync::mpsc::channel::<Msg>();
     std::thread::Builder::new()
@@ -547,12 +548,16 @@ pub fn spawn(mut history: History, keep: Retention) -> std::io::Result<(Recorder
 }
 
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+/// The first pruning waits this long: finding the calls past `keep_calls` walks that many
+/// entries of an index (26 ms for a million calls), work that start-up, the first toasts and
+/// the tray's first menu should not share the machine with.
+const FIRST_PRUNE_AFTER: Duration = Duration::from_secs(60);
 const PRUNE_BATCH: usize = 1000;
 /// The most events committed in one transaction.
 const GROUP: usize = 256;
 
 fn serve(history: &mut History, mut keep: Retention, inbox: Receiver<Msg>) {
-    let mut next_prune = Instant::now();
+    let mut next_prune = Instant::now() + FIRST_PRUNE_AFTER;
     loop {
         let wait = next_prune.saturating_duration_since(Instant::now());
         let first = match inbox.recv_timeout(wait) {
