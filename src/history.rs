@@ -401,6 +401,9 @@ impl History {
     /// Returns how many rows went; call again until it returns 0.
     pub fn prune(&mut self, keep: Retention, now: Time, batch: usize) -> rusqlite::Result<usize> {
         let too_old = ms(now - TimeDelta::days(i64::from(keep.keep_days)));
+        if self.within(keep, too_old)? {
+            return Ok(0);
+        }
         // The start of the newest call past the count; it and older ones go.
         let past_count: i64 = self
             .conn
@@ -438,6 +441,24 @@ impl History {
         )?;
         tx.commit()?;
         Ok(gone)
+    }
+
+    /// Whether nothing is past the retention, told from the ends of three indexes. Most
+    /// prunings find nothing to do, and finding the calls past `keep_calls` walks that many
+    /// index entries (26 ms for a million calls). Call ids only grow, so the span from the
+    /// first to the last is at least the number of calls.
+    fn within(&self, keep: Retention, too_old: i64) -> rusqlite::Result<bool> {
+        let (oldest_call, oldest_event, span): (Option<i64>, Option<i64>, Option<i64>) =
+            self.conn.query_row(
+                "SELECT (SELECT min(first_seen) FROM calls),
+                        (SELECT min(received_at) FROM events),
+                        (SELECT max(id) FROM calls) - (SELECT min(id) FROM calls) + 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+        Ok(oldest_call.is_none_or(|t| t >= too_old)
+            && oldest_event.is_none_or(|t| t >= too_old)
+            && span.is_none_or(|n| n <= keep.keep_calls as i64))
     }
 
     /// Calls for `calltray history`, newest first.
@@ -531,8 +552,8 @@ impl Writer {
 }
 
 /// Starts the thread that owns the history: it commits the listener's events in groups,
-/// saves the calls the tracker reports, and prunes by the retention a minute after start,
-/// then once an hour (in small batches, between the listener's commits). It sleeps while
+/// saves the calls the tracker reports, and prunes by the retention at start, then once
+/// an hour (in small batches, between the listener's commits). It sleeps while
 /// there is nothing to do.
 pub fn spawn(mut history: History, keep: Retention) -> std::io::Result<(Recorder, Writer)> {
     let (queue, inbox) = std::sync::mpsc::channel::<Msg>();
@@ -547,17 +568,16 @@ pub fn spawn(mut history: History, keep: Retention) -> std::io::Result<(Recorder
     ))
 }
 
+/// Pruning runs at start, while calltray is busy anyway, then this often: an idle agent
+/// wakes for it once an hour, and a history within its retention costs a glance at three
+/// indexes ([`History::within`]).
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
-/// The first pruning waits this long: finding the calls past `keep_calls` walks that many
-/// entries of an index (26 ms for a million calls), work that start-up, the first toasts and
-/// the tray's first menu should not share the machine with.
-const FIRST_PRUNE_AFTER: Duration = Duration::from_secs(60);
 const PRUNE_BATCH: usize = 1000;
 /// The most events committed in one transaction.
 const GROUP: usize = 256;
 
 fn serve(history: &mut History, mut keep: Retention, inbox: Receiver<Msg>) {
-    let mut next_prune = Instant::now() + FIRST_PRUNE_AFTER;
+    let mut next_prune = Instant::now();
     loop {
         let wait = next_prune.saturating_duration_since(Instant::now());
         let first = match inbox.recv_timeout(wait) {
@@ -845,5 +865,30 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
             .expect("count");
         assert_eq!(events, 2, "the events of pruned calls go too");
+    }
+
+    #[test]
+    fn old_events_without_a_call_row_are_pruned_too() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut h = History::open(&dir.path().join("h.sqlite3")).expect("open");
+        let day = 86_400;
+        // Recorded, but calltray died before the tracker saved the call.
+        h.record(&[(event(EventKind::Initiated, "orphan"), t(0))])
+            .expect("record");
+        let keep = Retention {
+            keep_days: 2,
+            keep_calls: 100,
+        };
+        assert_eq!(
+            h.prune(keep, t(day), 1000).expect("prune"),
+            0,
+            "not old yet"
+        );
+        assert!(h.prune(keep, t(3 * day), 1000).expect("prune") > 0);
+        let events: i64 = h
+            .conn
+            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(events, 0);
     }
 }
