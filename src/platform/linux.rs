@@ -182,8 +182,11 @@ fn lost(bus: &zbus::Connection, e: &zbus::Error) -> bool {
         || matches!(e, zbus::Error::InputOutput(io) if io.kind() != std::io::ErrorKind::TimedOut)
 }
 
-/// After the session bus goes away, how long before connecting again.
+/// After the session bus goes away, how long before connecting again; each failed attempt
+/// doubles the wait up to [`RECONNECT_AT_MOST`], so a headless calltray with no session bus
+/// at all does not wake every few seconds for ever.
 const RECONNECT_AFTER: Duration = Duration::from_secs(5);
+const RECONNECT_AT_MOST: Duration = Duration::from_secs(300);
 
 const SERVICE: &str = "org.freedesktop.Notifications";
 const PATH: &str = "/org/freedesktop/Notifications";
@@ -201,11 +204,17 @@ pub fn listen_for_toast_buttons(
     std::thread::Builder::new()
         .name("toast-actions".into())
         .spawn(move || {
+            let mut wait = RECONNECT_AFTER;
             loop {
-                if let Err(e) = zbus::block_on(listen(&watched, &on_click)) {
-                    tracing::debug!("toast buttons: {e}; listening again shortly");
+                match zbus::block_on(listen(&watched, &on_click)) {
+                    // Connected, then the bus went away: try again soon.
+                    Ok(()) => wait = RECONNECT_AFTER,
+                    Err(e) => {
+                        tracing::debug!("toast buttons: {e}; listening again in {wait:?}")
+                    }
                 }
-                std::thread::sleep(RECONNECT_AFTER);
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(RECONNECT_AT_MOST);
             }
         })?;
     Ok(Some(registry))
