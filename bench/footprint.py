@@ -880,28 +880,46 @@ def timed_call(fn, n):
     return round(statistics.median(times), 3), round(min(times), 3)
 
 
-def measure_history(desktop, binary, calls, starts, tray_starts):
-    log(f"history of {calls:,} calls")
-    root, config, env = workspace(desktop, f"history-{calls}")
-    headless_env = dict(env)
-    headless_env.pop("DISPLAY", None)
-    first = Agent(binary, config, headless_env, True)
-    first.wait_health()  # creates the file and its schema
-    first.stop()
-    db_path = os.path.join(root, "data", "calltray", "history.sqlite3")
-    fill(db_path, calls)
-    out = {"calls": calls, "file_mb": round(os.path.getsize(db_path) / 1e6, 1)}
-    times, rss = [], None
-    for i in range(starts):
-        agent = Agent(binary, config, headless_env, True)
-        times.append(agent.wait_health() * 1000)
-        if i == starts - 1:
-            time.sleep(2)
-            rss = status(agent.pid)["vm_rss_kb"]
-        agent.stop()
-    out["start_to_health_ms"] = round(statistics.median(times), 1)
-    out["start_to_health_ms_all"] = [round(t, 1) for t in times]
-    out["rss_after_start_kb"] = rss
+class StoredHistory:
+    """A config whose history holds `calls` calls, made before any of them is measured."""
+
+    def __init__(self, desktop, binary, calls):
+        log(f"history of {calls:,} calls: filling")
+        self.calls = calls
+        root, self.config, self.env = workspace(desktop, f"history-{calls}")
+        self.headless_env = dict(self.env)
+        self.headless_env.pop("DISPLAY", None)
+        first = Agent(binary, self.config, self.headless_env, True)
+        first.wait_health()  # creates the file and its schema
+        first.stop()
+        db_path = os.path.join(root, "data", "calltray", "history.sqlite3")
+        fill(db_path, calls)
+        self.file_mb = round(os.path.getsize(db_path) / 1e6, 1)
+
+
+def measure_starts(binary, stored, rounds):
+    """Start to /health for each history, taking turns: one start of each per round, so that
+    whatever else the machine does meanwhile falls on every size alike."""
+    times = {h.calls: [] for h in stored}
+    rss = {}
+    for r in range(rounds):
+        for h in stored:
+            agent = Agent(binary, h.config, h.headless_env, True)
+            times[h.calls].append(agent.wait_health() * 1000)
+            if r == rounds - 1:
+                time.sleep(2)
+                rss[h.calls] = status(agent.pid)["vm_rss_kb"]
+            agent.stop()
+    return {n: {"start_to_health_ms": round(statistics.median(t), 1),
+                "start_to_health_ms_all": [round(x, 1) for x in t],
+                "rss_after_start_kb": rss[n]} for n, t in times.items()}
+
+
+def measure_history(desktop, binary, h, starts, tray_starts):
+    """The tray's figures for one stored history, beside its headless `starts`."""
+    log(f"history of {h.calls:,} calls: the tray")
+    config, env = h.config, h.env
+    out = {"calls": h.calls, "file_mb": h.file_mb, **starts}
     menu_times = []
     for i in range(tray_starts):
         agent = Agent(binary, config, env, False)
@@ -926,7 +944,7 @@ def measure_history(desktop, binary, calls, starts, tray_starts):
     out["tray_start_to_menu_ms"] = round(statistics.median(menu_times), 1)
     out["tray_start_to_menu_ms_all"] = [round(t, 1) for t in menu_times]
     log(f"  start {out['start_to_health_ms']} ms, menu {out['tray_start_to_menu_ms']} ms, "
-        f"GetLayout {out['menu_get_layout_ms']} ms, rss {rss} kB")
+        f"GetLayout {out['menu_get_layout_ms']} ms, rss {out['rss_after_start_kb']} kB")
     return out
 
 
@@ -1014,9 +1032,11 @@ def main():
             "headless": measure_idle(desktop, binary, True, idle_seconds),
             "tray": measure_idle(desktop, binary, False, idle_seconds),
         }
-        sizes = (1_000, 100_000, 1_000_000)
-        histories = [measure_history(desktop, binary, n, 5 if quick else 9, 3 if quick else 5)
-                     for n in sizes]
+        stored = [StoredHistory(desktop, binary, n) for n in (1_000, 100_000, 1_000_000)]
+        os.sync()  # the files written, not still being flushed while calltray starts
+        starts = measure_starts(binary, stored, 5 if quick else 15)
+        histories = [measure_history(desktop, binary, h, starts[h.calls], 3 if quick else 5)
+                     for h in stored]
         result["scaling"] = {
             "history": histories,
             "growth_1k_to_1m_percent": growth(histories),
