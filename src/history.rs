@@ -445,20 +445,24 @@ impl History {
 
     /// Whether nothing is past the retention, told from the ends of three indexes. Most
     /// prunings find nothing to do, and finding the calls past `keep_calls` walks that many
-    /// index entries (26 ms for a million calls). Call ids only grow, so the span from the
-    /// first to the last is at least the number of calls.
+    /// index entries (26 ms for a million calls). Call ids are distinct integers, so the span
+    /// from the lowest to the highest is at least the number of calls.
     fn within(&self, keep: Retention, too_old: i64) -> rusqlite::Result<bool> {
-        let (oldest_call, oldest_event, span): (Option<i64>, Option<i64>, Option<i64>) =
-            self.conn.query_row(
-                "SELECT (SELECT min(first_seen) FROM calls),
-                        (SELECT min(received_at) FROM events),
-                        (SELECT max(id) FROM calls) - (SELECT min(id) FROM calls) + 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )?;
+        type Ends = (Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+        let (oldest_call, oldest_event, low, high): Ends = self.conn.query_row(
+            "SELECT (SELECT min(first_seen) FROM calls), (SELECT min(received_at) FROM events),
+                    (SELECT min(id) FROM calls), (SELECT max(id) FROM calls)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        // In i128: ids written by hand could span more than an i64.
+        let span = match (low, high) {
+            (Some(low), Some(high)) => i128::from(high) - i128::from(low) + 1,
+            _ => 0,
+        };
         Ok(oldest_call.is_none_or(|t| t >= too_old)
             && oldest_event.is_none_or(|t| t >= too_old)
-            && span.is_none_or(|n| n <= keep.keep_calls as i64))
+            && span <= keep.keep_calls as i128)
     }
 
     /// Calls for `calltray history`, newest first.
@@ -865,6 +869,38 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
             .expect("count");
         assert_eq!(events, 2, "the events of pruned calls go too");
+    }
+
+    #[test]
+    fn calls_past_the_count_are_found_whatever_their_ids() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut h = History::open(&dir.path().join("h.sqlite3")).expect("open");
+        // Ids as far apart as SQLite allows: their span does not fit an i64.
+        for (id, at) in [(i64::MIN, 10), (i64::MAX, 20)] {
+            h.conn
+                .execute(
+                    "INSERT INTO calls (id, callid, direction, extension, party, state,
+                                        first_seen, updated_at)
+                     VALUES (?1, ?2, 'incoming', '100', '5145551212', 'missed', ?3, ?3)",
+                    params![id, format!("C{at}"), ms(t(at))],
+                )
+                .expect("insert");
+        }
+        let keep = Retention {
+            keep_days: 100,
+            keep_calls: 1,
+        };
+        while h.prune(keep, t(30), 1000).expect("prune") > 0 {}
+        let left = h
+            .list(&Filter {
+                limit: 10,
+                ..Filter::default()
+            })
+            .expect("list");
+        assert_eq!(
+            left.iter().map(|r| r.callid.as_str()).collect::<Vec<_>>(),
+            ["C20"]
+        );
     }
 
     #[test]
