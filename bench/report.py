@@ -60,8 +60,12 @@ def lock_version(lock, name):
 
 def versions():
     commit = run("git", "-C", str(ROOT), "describe", "--always")
-    # BENCHMARKS.md itself is what a rerun rewrites: only other changes make the code "dirty".
-    if run("git", "-C", str(ROOT), "status", "--porcelain", "--", ".", ":!BENCHMARKS.md"):
+    # Changes to tracked files other than BENCHMARKS.md, which a rerun rewrites, make the
+    # measured code "dirty" (as `describe --dirty` would, untracked files not counting).
+    changed = subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no", "--", ".",
+         ":!BENCHMARKS.md"], capture_output=True, text=True)
+    if changed.returncode != 0 or changed.stdout.strip():
         commit += "-dirty"
     return [
         ("calltray", f"{run(str(ROOT / 'target/release/calltray'), '--version')} (commit {commit})"),
