@@ -99,6 +99,9 @@ pub fn run(
     for update in replay_into(&mut tracker, &replay.events, Utc::now()) {
         save(&update, &names, &out);
     }
+    if let Some(history) = &out.history {
+        history.send(history::Write::Replayed);
+    }
     tracker.restore_unseen(replay.seen_at, replay.unseen_missed);
     let mut listener = ListenerNote::Up(listening);
     let mut gate = ToastGate::new(config.notify.max_new_toasts);

@@ -404,23 +404,27 @@ impl History {
         if self.within(keep, too_old)? {
             return Ok(0);
         }
-        // The start of the newest call past the count; it and older ones go.
-        let past_count: i64 = self
+        // The newest call past the count, by start then id; it and the calls before it go.
+        // The id settles calls that started in the same millisecond, which would otherwise
+        // all go with the one past the count.
+        let (past_start, past_id): (i64, i64) = self
             .conn
             .query_row(
-                "SELECT first_seen FROM calls ORDER BY first_seen DESC LIMIT 1 OFFSET ?1",
+                "SELECT first_seen, id FROM calls ORDER BY first_seen DESC, id DESC
+                 LIMIT 1 OFFSET ?1",
                 [keep.keep_calls as i64],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?
-            .unwrap_or(i64::MIN);
+            .unwrap_or((i64::MIN, i64::MIN));
         let tx = self.conn.transaction()?;
         let doomed: Vec<(i64, String, String)> = tx
             .prepare_cached(
                 "SELECT id, callid, direction FROM calls
-                 WHERE first_seen < ?1 OR first_seen <= ?2 ORDER BY first_seen LIMIT ?3",
+                 WHERE first_seen < ?1 OR (first_seen, id) <= (?2, ?3)
+                 ORDER BY first_seen, id LIMIT ?4",
             )?
-            .query_map(params![too_old, past_count, batch as i64], |r| {
+            .query_map(params![too_old, past_start, past_id, batch as i64], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -450,7 +454,9 @@ impl History {
     fn within(&self, keep: Retention, too_old: i64) -> rusqlite::Result<bool> {
         type Ends = (Option<i64>, Option<i64>, Option<i64>, Option<i64>);
         let (oldest_call, oldest_event, low, high): Ends = self.conn.query_row(
-            "SELECT (SELECT min(first_seen) FROM calls), (SELECT min(received_at) FROM events),
+            // CAST: a time written by hand as a float or text must not stop every pruning.
+            "SELECT CAST((SELECT min(first_seen) FROM calls) AS INTEGER),
+                    CAST((SELECT min(received_at) FROM events) AS INTEGER),
                     (SELECT min(id) FROM calls), (SELECT max(id) FROM calls)",
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
@@ -519,6 +525,10 @@ pub enum Write {
     SeenAt(Time),
     /// The config changed: prune to the new retention.
     Retention(Retention),
+    /// The calls replayed at start are saved (they were sent before this): the first
+    /// pruning can run. Run earlier, it could delete a call that the replay then saves
+    /// again, as a row with no events, for an hour.
+    Replayed,
 }
 
 /// The listener's side of the history: `record` returns once the event is committed (or
@@ -556,8 +566,8 @@ impl Writer {
 }
 
 /// Starts the thread that owns the history: it commits the listener's events in groups,
-/// saves the calls the tracker reports, and prunes by the retention at start, then once
-/// an hour (in small batches, between the listener's commits). It sleeps while
+/// saves the calls the tracker reports, and prunes by the retention once the start-up
+/// replay is saved ([`Write::Replayed`]), then once an hour (in small batches, between the listener's commits). It sleeps while
 /// there is nothing to do.
 pub fn spawn(mut history: History, keep: Retention) -> std::io::Result<(Recorder, Writer)> {
     let (queue, inbox) = std::sync::mpsc::channel::<Msg>();
@@ -581,10 +591,14 @@ const PRUNE_BATCH: usize = 1000;
 const GROUP: usize = 256;
 
 fn serve(history: &mut History, mut keep: Retention, inbox: Receiver<Msg>) {
-    let mut next_prune = Instant::now();
+    // None until the start-up replay is saved.
+    let mut next_prune: Option<Instant> = None;
     loop {
-        let wait = next_prune.saturating_duration_since(Instant::now());
-        let first = match inbox.recv_timeout(wait) {
+        let received = match next_prune {
+            Some(at) => inbox.recv_timeout(at.saturating_duration_since(Instant::now())),
+            None => inbox.recv().map_err(|_| RecvTimeoutError::Disconnected),
+        };
+        let first = match received {
             Ok(msg) => Some(msg),
             Err(RecvTimeoutError::Timeout) => None,
             Err(RecvTimeoutError::Disconnected) => return,
@@ -629,8 +643,12 @@ fn serve(history: &mut History, mut keep: Retention, inbox: Receiver<Msg>) {
                 Write::Retention(new) => {
                     if new != keep {
                         keep = new;
-                        next_prune = Instant::now();
+                        next_prune = Some(Instant::now());
                     }
+                    Ok(())
+                }
+                Write::Replayed => {
+                    next_prune.get_or_insert_with(Instant::now);
                     Ok(())
                 }
             };
@@ -638,14 +656,14 @@ fn serve(history: &mut History, mut keep: Retention, inbox: Receiver<Msg>) {
                 tracing::warn!("could not update the call history: {e}");
             }
         }
-        if Instant::now() >= next_prune {
+        if next_prune.is_some_and(|at| Instant::now() >= at) {
             match history.prune(keep, Utc::now(), PRUNE_BATCH) {
                 // More to delete: go on at once, after whatever is waiting.
                 Ok(n) if n > 0 => {}
-                Ok(_) => next_prune = Instant::now() + PRUNE_EVERY,
+                Ok(_) => next_prune = Some(Instant::now() + PRUNE_EVERY),
                 Err(e) => {
                     tracing::warn!("could not prune the call history: {e}");
-                    next_prune = Instant::now() + PRUNE_EVERY;
+                    next_prune = Some(Instant::now() + PRUNE_EVERY);
                 }
             }
         }
@@ -872,6 +890,68 @@ mod tests {
     }
 
     #[test]
+    fn the_first_pruning_waits_for_the_replay_to_be_saved() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("h.sqlite3");
+        let mut h = History::open(&path).expect("open");
+        let mut tracker = CallTracker::new(Duration::from_secs(120), 10);
+        let mut oldest = None;
+        for i in 0..3 {
+            let id = format!("C{i}");
+            let events = [
+                (event(EventKind::Initiated, &id), t(i * 60)),
+                (event(EventKind::Ended, &id), t(i * 60 + 5)),
+            ];
+            h.record(&events).expect("record");
+            for (e, at) in &events {
+                if let Some(u) = tracker.apply(e, *at) {
+                    h.save_call(&u.call, None, *at).expect("save");
+                    oldest.get_or_insert(u.call.clone());
+                }
+            }
+        }
+        let keep = Retention {
+            keep_days: 3650,
+            keep_calls: 1,
+        };
+        let (recorder, writer) = spawn(h, keep).expect("history thread");
+        let reader = History::open(&path).expect("open again");
+        // Two commits one after the other: once the second is answered, anything the thread
+        // did at start is done.
+        for id in ["sync1", "sync2"] {
+            assert!(recorder.record(event(EventKind::Initiated, id), t(300)));
+        }
+        let calls: i64 = reader
+            .conn
+            .query_row("SELECT count(*) FROM calls", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(calls, 3, "pruned before the replay was saved");
+        // As the agent does at start: the replay saves its calls again, then says so.
+        writer.send(Write::Call(Box::new(oldest.expect("a call")), None, t(200)));
+        writer.send(Write::Replayed);
+        let listed = || {
+            reader
+                .list(&Filter {
+                    limit: 10,
+                    ..Filter::default()
+                })
+                .expect("list")
+                .into_iter()
+                .map(|r| r.callid)
+                .collect::<Vec<_>>()
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while listed().len() > 1 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(
+            listed(),
+            ["C2"],
+            "a call saved again by the replay was kept"
+        );
+    }
+
+    #[test]
     fn calls_past_the_count_are_found_whatever_their_ids() {
         let dir = tempfile::tempdir().expect("dir");
         let mut h = History::open(&dir.path().join("h.sqlite3")).expect("open");
@@ -901,6 +981,57 @@ mod tests {
             left.iter().map(|r| r.callid.as_str()).collect::<Vec<_>>(),
             ["C20"]
         );
+    }
+
+    #[test]
+    fn calls_that_started_together_are_kept_up_to_the_count() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut h = History::open(&dir.path().join("h.sqlite3")).expect("open");
+        let mut tracker = CallTracker::new(Duration::from_secs(120), 10);
+        for id in ["A", "B", "C"] {
+            feed(
+                &mut h,
+                &mut tracker,
+                &[(event(EventKind::Initiated, id), t(0))],
+            );
+        }
+        let keep = Retention {
+            keep_days: 3650,
+            keep_calls: 2,
+        };
+        while h.prune(keep, t(10), 1000).expect("prune") > 0 {}
+        let left = h
+            .list(&Filter {
+                limit: 10,
+                ..Filter::default()
+            })
+            .expect("list");
+        assert_eq!(left.len(), 2, "calls of the same millisecond all went");
+    }
+
+    #[test]
+    fn a_time_written_as_a_float_does_not_stop_pruning() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut h = History::open(&dir.path().join("h.sqlite3")).expect("open");
+        let mut tracker = CallTracker::new(Duration::from_secs(120), 10);
+        feed(
+            &mut h,
+            &mut tracker,
+            &[(event(EventKind::Initiated, "old"), t(0))],
+        );
+        h.conn
+            .execute("UPDATE calls SET first_seen = first_seen + 0.5", [])
+            .expect("edit");
+        let keep = Retention {
+            keep_days: 1,
+            keep_calls: 100,
+        };
+        while h.prune(keep, t(3 * 86_400), 1000).expect("prune") > 0 {}
+        let calls: i64 = h
+            .conn
+            .query_row("SELECT count(*) FROM calls", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(calls, 0);
     }
 
     #[test]
