@@ -11,7 +11,7 @@
 
 use crate::tracker::CallKey;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// How long a toast's buttons are listened for: a missed call may wait on screen through a
@@ -26,6 +26,8 @@ const REGISTRATION_GRACE: Duration = Duration::from_millis(500);
 #[derive(Clone, Default)]
 pub struct Registry {
     watched: Arc<Mutex<HashMap<u32, (CallKey, Instant)>>>,
+    /// How many toasts have been watched so far, for [`Registry::wait_for_toast_after`].
+    shown: Arc<(Mutex<u64>, Condvar)>,
 }
 
 impl Registry {
@@ -43,6 +45,28 @@ impl Registry {
             watched.remove(&oldest);
         }
         watched.insert(id, (key, now));
+        drop(watched);
+        let (count, changed) = &*self.shown;
+        *count.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        changed.notify_all();
+    }
+
+    /// How many toasts with buttons have been shown so far.
+    pub fn toasts_shown(&self) -> u64 {
+        *self.shown.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits until more than `seen` toasts with buttons have been shown, or for `timeout`;
+    /// whether one was. The click listener waits here between attempts to reach the session
+    /// bus: a toast just shown means the bus is there, and its buttons need listening for
+    /// now, not at the next attempt minutes later.
+    pub fn wait_for_toast_after(&self, seen: u64, timeout: Duration) -> bool {
+        let (count, changed) = &*self.shown;
+        let guard = count.lock().unwrap_or_else(PoisonError::into_inner);
+        let (guard, _) = changed
+            .wait_timeout_while(guard, timeout, |n| *n <= seen)
+            .unwrap_or_else(PoisonError::into_inner);
+        *guard > seen
     }
 
     /// The call whose toast `id` was clicked, while its watch lasts.
@@ -94,6 +118,18 @@ mod tests {
             callid: id.into(),
             direction: Direction::Incoming,
         }
+    }
+
+    #[test]
+    fn a_toast_shown_wakes_whoever_waits_for_one() {
+        let registry = Registry::default();
+        let seen = registry.toasts_shown();
+        assert!(!registry.wait_for_toast_after(seen, Duration::from_millis(1)));
+        let shower = registry.clone();
+        let showing = std::thread::spawn(move || shower.watch(7, key("A")));
+        assert!(registry.wait_for_toast_after(seen, Duration::from_secs(60)));
+        showing.join().expect("the showing thread");
+        assert_eq!(registry.toasts_shown(), seen + 1);
     }
 
     #[test]

@@ -184,7 +184,8 @@ fn lost(bus: &zbus::Connection, e: &zbus::Error) -> bool {
 
 /// After the session bus goes away, how long before connecting again; each failed attempt
 /// doubles the wait up to [`RECONNECT_AT_MOST`], so a headless calltray with no session bus
-/// at all does not wake every few seconds for ever.
+/// at all does not wake every few seconds for ever. A toast with buttons shown meanwhile
+/// (the bus is back) ends the wait at once.
 const RECONNECT_AFTER: Duration = Duration::from_secs(5);
 const RECONNECT_AT_MOST: Duration = Duration::from_secs(300);
 
@@ -206,6 +207,7 @@ pub fn listen_for_toast_buttons(
         .spawn(move || {
             let mut wait = RECONNECT_AFTER;
             loop {
+                let seen = watched.toasts_shown();
                 match zbus::block_on(listen(&watched, &on_click)) {
                     // Connected, then the bus went away: try again soon.
                     Ok(()) => wait = RECONNECT_AFTER,
@@ -213,8 +215,11 @@ pub fn listen_for_toast_buttons(
                         tracing::debug!("toast buttons: {e}; listening again in {wait:?}")
                     }
                 }
-                std::thread::sleep(wait);
-                wait = (wait * 2).min(RECONNECT_AT_MOST);
+                if watched.wait_for_toast_after(seen, wait) {
+                    wait = RECONNECT_AFTER;
+                } else {
+                    wait = (wait * 2).min(RECONNECT_AT_MOST);
+                }
             }
         })?;
     Ok(Some(registry))
