@@ -567,8 +567,8 @@ impl Writer {
 
 /// Starts the thread that owns the history: it commits the listener's events in groups,
 /// saves the calls the tracker reports, and prunes by the retention once the start-up
-/// replay is saved ([`Write::Replayed`]), then once an hour (in small batches, between the listener's commits). It sleeps while
-/// there is nothing to do.
+/// replay is saved ([`Write::Replayed`]), then once an hour (in small batches, between the
+/// listener's commits). It sleeps while there is nothing to do.
 pub fn spawn(mut history: History, keep: Retention) -> std::io::Result<(Recorder, Writer)> {
     let (queue, inbox) = std::sync::mpsc::channel::<Msg>();
     std::thread::Builder::new()
@@ -582,9 +582,9 @@ pub fn spawn(mut history: History, keep: Retention) -> std::io::Result<(Recorder
     ))
 }
 
-/// Pruning runs at start, while calltray is busy anyway, then this often: an idle agent
-/// wakes for it once an hour, and a history within its retention costs a glance at three
-/// indexes ([`History::within`]).
+/// Pruning runs at start (once the replay is saved), while calltray is busy anyway, then
+/// this often: an idle agent wakes for it once an hour, and a history within its retention
+/// costs a glance at three indexes ([`History::within`]).
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 const PRUNE_BATCH: usize = 1000;
 /// The most events committed in one transaction.
@@ -689,6 +689,25 @@ mod tests {
 
     fn t(secs: i64) -> Time {
         DateTime::from_timestamp(1_800_000_000 + secs, 0).expect("a time")
+    }
+
+    /// The call ids `calltray history` would list (10 at most), newest first.
+    fn callids(h: &History) -> Vec<String> {
+        h.list(&Filter {
+            limit: 10,
+            ..Filter::default()
+        })
+        .expect("list")
+        .into_iter()
+        .map(|r| r.callid)
+        .collect()
+    }
+
+    /// How many rows `table` holds.
+    fn rows(h: &History, table: &str) -> i64 {
+        h.conn
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .expect("count")
     }
 
     /// Records `events` and saves what the tracker makes of them, as the agent does.
@@ -856,36 +875,15 @@ mod tests {
             keep_calls: 100,
         };
         while h.prune(keep, t(5 * day), 1).expect("prune") > 0 {}
-        let left = h
-            .list(&Filter {
-                limit: 10,
-                ..Filter::default()
-            })
-            .expect("list");
-        assert_eq!(
-            left.iter().map(|r| r.callid.as_str()).collect::<Vec<_>>(),
-            ["C4", "C3"]
-        );
+        assert_eq!(callids(&h), ["C4", "C3"]);
         // Keep 1 call.
         let keep = Retention {
             keep_days: 100,
             keep_calls: 1,
         };
         while h.prune(keep, t(5 * day), 1000).expect("prune") > 0 {}
-        let left = h
-            .list(&Filter {
-                limit: 10,
-                ..Filter::default()
-            })
-            .expect("list");
-        assert_eq!(
-            left.iter().map(|r| r.callid.as_str()).collect::<Vec<_>>(),
-            ["C4"]
-        );
-        let events: i64 = h
-            .conn
-            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
-            .expect("count");
+        assert_eq!(callids(&h), ["C4"]);
+        let events = rows(&h, "events");
         assert_eq!(events, 2, "the events of pruned calls go too");
     }
 
@@ -921,31 +919,17 @@ mod tests {
         for id in ["sync1", "sync2"] {
             assert!(recorder.record(event(EventKind::Initiated, id), t(300)));
         }
-        let calls: i64 = reader
-            .conn
-            .query_row("SELECT count(*) FROM calls", [], |r| r.get(0))
-            .expect("count");
+        let calls = rows(&reader, "calls");
         assert_eq!(calls, 3, "pruned before the replay was saved");
         // As the agent does at start: the replay saves its calls again, then says so.
         writer.send(Write::Call(Box::new(oldest.expect("a call")), None, t(200)));
         writer.send(Write::Replayed);
-        let listed = || {
-            reader
-                .list(&Filter {
-                    limit: 10,
-                    ..Filter::default()
-                })
-                .expect("list")
-                .into_iter()
-                .map(|r| r.callid)
-                .collect::<Vec<_>>()
-        };
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while listed().len() > 1 && std::time::Instant::now() < deadline {
+        while callids(&reader).len() > 1 && std::time::Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
         assert_eq!(
-            listed(),
+            callids(&reader),
             ["C2"],
             "a call saved again by the replay was kept"
         );
@@ -971,16 +955,7 @@ mod tests {
             keep_calls: 1,
         };
         while h.prune(keep, t(30), 1000).expect("prune") > 0 {}
-        let left = h
-            .list(&Filter {
-                limit: 10,
-                ..Filter::default()
-            })
-            .expect("list");
-        assert_eq!(
-            left.iter().map(|r| r.callid.as_str()).collect::<Vec<_>>(),
-            ["C20"]
-        );
+        assert_eq!(callids(&h), ["C20"]);
     }
 
     #[test]
@@ -1000,13 +975,11 @@ mod tests {
             keep_calls: 2,
         };
         while h.prune(keep, t(10), 1000).expect("prune") > 0 {}
-        let left = h
-            .list(&Filter {
-                limit: 10,
-                ..Filter::default()
-            })
-            .expect("list");
-        assert_eq!(left.len(), 2, "calls of the same millisecond all went");
+        assert_eq!(
+            callids(&h).len(),
+            2,
+            "calls of the same millisecond all went"
+        );
     }
 
     #[test]
@@ -1027,10 +1000,7 @@ mod tests {
             keep_calls: 100,
         };
         while h.prune(keep, t(3 * 86_400), 1000).expect("prune") > 0 {}
-        let calls: i64 = h
-            .conn
-            .query_row("SELECT count(*) FROM calls", [], |r| r.get(0))
-            .expect("count");
+        let calls = rows(&h, "calls");
         assert_eq!(calls, 0);
     }
 
@@ -1052,10 +1022,7 @@ mod tests {
             "not old yet"
         );
         assert!(h.prune(keep, t(3 * day), 1000).expect("prune") > 0);
-        let events: i64 = h
-            .conn
-            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
-            .expect("count");
+        let events = rows(&h, "events");
         assert_eq!(events, 0);
     }
 }
